@@ -1,0 +1,438 @@
+"""A Stancer API client with explicit, per-instance configuration.
+
+One client serves one Stancer account in one mode: keys, base URL and timeouts are given to
+the instance and nothing is global, because a Frappe bench serves many sites (many accounts)
+from one process. That is also why the official `stancer` SDK, whose configuration is a
+process-wide singleton, is not used.
+
+Retries never risk a double charge: GETs are retried; any method is retried when the connection
+failed before anything was sent; a payment POST is re-sent only when it carries a `unique_id`,
+after looking the payment up by that id.
+"""
+
+import logging
+import time
+
+import requests
+
+from stancer_integration import __version__
+from stancer_integration.stancer import validation
+from stancer_integration.stancer.errors import (
+	APIError,
+	ConflictError,
+	NotFoundError,
+	UnavailableError,
+	ValidationError,
+	error_for_status,
+)
+from stancer_integration.stancer.urls import is_loopback_url, payment_page_url
+
+DEFAULT_API_BASE = "https://api.stancer.com"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+MAX_PAGE = 100
+
+log = logging.getLogger(__name__)
+
+
+def object_id(value):
+	"""The id of an embedded object or of a bare id string (Stancer returns either)."""
+	if isinstance(value, dict):
+		return value.get("id")
+	return value or None
+
+
+def _nothing_sent(exc):
+	"""True when requests failed before the request left this machine (safe to send again)."""
+	if isinstance(exc, requests.exceptions.ConnectTimeout):
+		return True
+	if not isinstance(exc, requests.exceptions.ConnectionError):
+		return False
+	seen = set()
+	cause = exc
+	while cause is not None and id(cause) not in seen:
+		seen.add(id(cause))
+		name = type(cause).__name__
+		if name in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError"):
+			return True
+		if isinstance(cause, ConnectionRefusedError):
+			return True
+		reason = getattr(cause, "reason", None)
+		args0 = cause.args[0] if getattr(cause, "args", None) else None
+		cause = reason if isinstance(reason, BaseException) else (
+			args0 if isinstance(args0, BaseException) else cause.__cause__ or cause.__context__
+		)
+	return False
+
+
+class StancerClient:
+	"""Client for one Stancer account and mode.
+
+	>>> client = StancerClient(secret_key="stest_…", public_key="ptest_…")
+	>>> payment = client.payments.create(amount=2599, currency="eur", description="Order 42")
+	"""
+
+	def __init__(
+		self,
+		secret_key,
+		public_key=None,
+		*,
+		api_base=DEFAULT_API_BASE,
+		connect_timeout=5.0,
+		read_timeout=30.0,
+		max_retries=2,
+		backoff=0.5,
+		user_agent=None,
+		session=None,
+	):
+		self.mode = validation.keys(public_key, secret_key)
+		if not isinstance(api_base, str) or not api_base.startswith(("https://", "http://")):
+			raise ValidationError("The API base URL must start with https://", field="api_base")
+		if api_base.startswith("http://") and not is_loopback_url(api_base):
+			# Plain http would send the secret key in clear; only a local sandbox may use it.
+			raise ValidationError("The API base URL must use https (http only for a local sandbox)", field="api_base")
+		self._secret_key = secret_key
+		self.public_key = public_key
+		self.api_base = api_base.rstrip("/")
+		self.timeout = (float(connect_timeout), float(read_timeout))
+		self.max_retries = max(0, int(max_retries))
+		self.backoff = max(0.0, float(backoff))
+		self.is_sandbox = is_loopback_url(self.api_base)
+		agent = f"stancer-integration/{__version__} python-requests/{requests.__version__}"
+		self.user_agent = f"{agent} {user_agent}" if user_agent else agent
+		self._session = session or requests.Session()
+		self.customers = Customers(self)
+		self.payments = Payments(self)
+		self.payment_intents = PaymentIntents(self)
+		self.refunds = Refunds(self)
+		self.cards = Cards(self)
+		self.webhooks = Webhooks(self)
+
+	def __repr__(self):
+		# Never show the secret key, not even in a traceback's locals.
+		return f"<StancerClient {self.mode} {self.api_base}>"
+
+	def __enter__(self):
+		return self
+
+	def __exit__(self, *exc):
+		self.close()
+
+	def close(self):
+		self._session.close()
+
+	# -- transport ---------------------------------------------------------------------------
+
+	def request(self, method, path, *, json=None, params=None):
+		"""Send one call, retrying only what cannot charge twice; return the decoded JSON."""
+		method = method.upper()
+		url = f"{self.api_base}{path}"
+		attempt = 0
+		while True:
+			body, error, retryable = self._attempt(method, url, json, params)
+			if error is None:
+				return body
+			if not retryable or attempt >= self.max_retries:
+				raise error
+			time.sleep(self.backoff * (2**attempt))
+			attempt += 1
+
+	def _attempt(self, method, url, json, params):
+		"""One try: (body, None, _) on success, (None, error, may_retry) otherwise."""
+		safe = method in SAFE_METHODS
+		try:
+			response = self._session.request(
+				method,
+				url,
+				json=json,
+				params=params,
+				auth=(self._secret_key, ""),
+				headers={"User-Agent": self.user_agent, "Accept": "application/json"},
+				timeout=self.timeout,
+			)
+		except requests.exceptions.RequestException as exc:
+			unsent = _nothing_sent(exc)
+			kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "could not be reached"
+			error = UnavailableError(
+				f"Stancer {kind} ({type(exc).__name__})", maybe_processed=not (safe or unsent)
+			)
+			return None, error, safe or unsent
+		log.debug("stancer %s %s -> %s", method, response.request.path_url.split("?")[0], response.status_code)
+		body = self._decode(response)
+		if 200 <= response.status_code < 300:
+			if body is _UNDECODABLE:
+				error = APIError("Stancer answered with something that is not JSON", http_status=response.status_code)
+				return None, error, False
+			return body, None, False
+		error = error_for_status(response.status_code, None if body is _UNDECODABLE else body, response.reason or "")
+		if isinstance(error, UnavailableError):
+			# A 5xx to a POST may come after the work was done; 429 means it was not.
+			error.maybe_processed = not safe and response.status_code != 429
+			return None, error, safe or response.status_code == 429
+		return None, error, False
+
+	@staticmethod
+	def _decode(response):
+		if response.status_code == 204 or not response.content:
+			return None
+		try:
+			return response.json()
+		except ValueError:
+			return _UNDECODABLE
+
+	def list(self, path, key, params, limit=None):
+		"""All objects of a paginated list (`{key: [...], "range": {...}}`); a 404 means none."""
+		params = {k: v for k, v in (params or {}).items() if v is not None}
+		wanted = limit or 1000
+		found = []
+		start = 0
+		while len(found) < wanted:
+			page = dict(params, start=start, limit=min(MAX_PAGE, wanted - len(found)))
+			try:
+				body = self.request("GET", path, params=page)
+			except NotFoundError:
+				break
+			items = body.get(key) if isinstance(body, dict) else body
+			if not isinstance(items, list):
+				raise APIError(f"Stancer's list of {key} has an unexpected shape")
+			found.extend(items)
+			has_more = isinstance(body, dict) and (body.get("range") or {}).get("has_more")
+			if not items or not has_more:
+				break
+			start += len(items)
+		return found[:wanted]
+
+	def payment_page_url(self, payment_id, lang=None):
+		"""The hosted page for a `paym_` payment (intents carry their own `url`)."""
+		if not self.public_key:
+			raise ValidationError("A public key is needed to build the payment page URL", field="public_key")
+		return payment_page_url(self.api_base, self.public_key, payment_id, lang)
+
+	def check_return_url(self, url):
+		return validation.return_url(url, allow_http=self.is_sandbox)
+
+
+_UNDECODABLE = object()
+
+
+def _clean(body):
+	return {k: v for k, v in body.items() if v is not None}
+
+
+class _Resource:
+	def __init__(self, client):
+		self.client = client
+
+	def _get(self, path):
+		return self.client.request("GET", path)
+
+
+class Customers(_Resource):
+	path = "/v2/customers/"
+
+	def create(self, *, name=None, email=None, mobile=None, external_id=None, **extra):
+		if not email and not mobile:
+			raise ValidationError("A Stancer customer needs an email or a mobile number", field="email")
+		if name is not None and not 1 <= len(name) <= 64:
+			raise ValidationError("A customer name is at most 64 characters", field="name")
+		if email is not None and not 5 <= len(email) <= 64:
+			raise ValidationError("A customer email must be 5 to 64 characters long", field="email")
+		if external_id is not None:
+			validation.reference(external_id, "external_id")
+		body = _clean(dict(extra, name=name, email=email, mobile=mobile, external_id=external_id))
+		return self.client.request("POST", self.path, json=body)
+
+	def get(self, customer_id):
+		return self._get(f"{self.path}{customer_id}")
+
+	def find_by_external_id(self, external_id):
+		"""The customer with this `external_id`, or None (the filter is re-checked here)."""
+		validation.reference(external_id, "external_id")
+		for customer in self.client.list(self.path, "customers", {"external_id": external_id}, limit=100):
+			if customer.get("external_id") == external_id and not customer.get("deleted"):
+				return customer
+		return None
+
+	def find_or_create(self, external_id, **fields):
+		"""Look up by `external_id` before creating: Stancer v2 does not refuse duplicates."""
+		return self.find_by_external_id(external_id) or self.create(external_id=external_id, **fields)
+
+
+class Payments(_Resource):
+	path = "/v2/payments/"
+
+	def create(
+		self,
+		*,
+		amount,
+		currency,
+		description=None,
+		order_id=None,
+		unique_id=None,
+		capture=True,
+		three_d_secure=False,
+		return_url=None,
+		customer=None,
+		card=None,
+		methods_allowed=("card",),
+	):
+		"""Create a payment. `amount` is in minor units (see money.to_minor).
+
+		With a `unique_id`, a lost answer is recovered: the payment is looked up by that id and
+		sent again only if Stancer has none, so the customer is never charged twice.
+		"""
+		body = {
+			"amount": validation.amount(amount, capture),
+			"currency": validation.currency(currency),
+			"capture": bool(capture),
+		}
+		if description is not None:
+			body["description"] = validation.description(description)
+		if order_id is not None:
+			body["order_id"] = validation.reference(order_id, "order_id")
+		if unique_id is not None:
+			body["unique_id"] = validation.reference(unique_id, "unique_id")
+		if three_d_secure:
+			body["auth"] = True  # v2 takes a literal true; omitting it means no 3-D Secure
+		if return_url is not None:
+			body["return_url"] = self.client.check_return_url(return_url)
+		if customer:
+			body["customer"] = object_id(customer)
+		if card:
+			body["card"] = object_id(card)
+		if methods_allowed:
+			body["methods_allowed"] = list(methods_allowed)
+		try:
+			return self.client.request("POST", self.path, json=body)
+		except UnavailableError as exc:
+			if not unique_id or not exc.maybe_processed:
+				raise
+			return self._recover(body, exc)
+
+	def _recover(self, body, error):
+		unique_id = body["unique_id"]
+		for attempt in range(self.client.max_retries + 1):
+			time.sleep(self.client.backoff * (2**attempt))
+			found = self.find_by_unique_id(unique_id)
+			if found:
+				return found
+			if attempt == self.client.max_retries:
+				break
+			try:
+				return self.client.request("POST", self.path, json=body)
+			except ConflictError as conflict:
+				# It did go through after all: answer with the one Stancer has.
+				return self.get(conflict.existing_id) if conflict.existing_id else self.find_by_unique_id(unique_id)
+			except UnavailableError as again:
+				if not again.maybe_processed:
+					raise
+				error = again
+		raise error
+
+	def get(self, payment_id):
+		return self._get(f"{self.path}{payment_id}")
+
+	def list(self, *, order_id=None, unique_id=None, created=None, created_until=None, limit=None):
+		params = {"order_id": order_id, "unique_id": unique_id, "created": created, "created_until": created_until}
+		return self.client.list(self.path, "payments", params, limit=limit)
+
+	def find_by_unique_id(self, unique_id):
+		for payment in self.list(unique_id=unique_id, limit=10):
+			if payment.get("unique_id") == unique_id:
+				return payment
+		return None
+
+	def capture(self, payment_id):
+		"""Capture an authorized payment (PATCH status=capture)."""
+		return self.client.request("PATCH", f"{self.path}{payment_id}", json={"status": "capture"})
+
+	def refunds(self, payment_id):
+		body = self._get(f"{self.path}{payment_id}/refunds")
+		return body if isinstance(body, list) else (body or {}).get("refunds", [])
+
+
+class PaymentIntents(_Resource):
+	path = "/v2/payment_intents/"
+
+	def create(
+		self,
+		*,
+		amount,
+		currency,
+		description=None,
+		order_id=None,
+		capture=True,
+		three_d_secure=True,
+		return_url=None,
+		customer=None,
+		card=None,
+		methods_allowed=("card",),
+		metadata=None,
+	):
+		"""Create an intent (its `url` is the hosted page). Intents have no unique_id: never retried."""
+		body = {
+			"amount": validation.amount(amount, capture),
+			"currency": validation.currency(currency),
+			"capture": bool(capture),
+			"threeds": "required" if three_d_secure else "none",
+			"methods_allowed": list(methods_allowed or ()),
+		}
+		if description is not None:
+			body["description"] = validation.description(description)
+		if order_id is not None:
+			body["order_id"] = validation.reference(order_id, "order_id")
+		if return_url is not None:
+			body["return_url"] = self.client.check_return_url(return_url)
+		if customer:
+			body["customer"] = object_id(customer)
+		if card:
+			body["card"] = object_id(card)
+		if metadata is not None:
+			body["metadata"] = metadata
+		return self.client.request("POST", self.path, json=body)
+
+	def get(self, intent_id):
+		return self._get(f"{self.path}{intent_id}")
+
+	def list(self, *, order_id=None, limit=None):
+		return self.client.list(self.path, "payment_intents", {"order_id": order_id}, limit=limit)
+
+	def capture(self, intent_id):
+		return self.client.request("POST", f"{self.path}{intent_id}/capture", json={})
+
+
+class Refunds(_Resource):
+	# v1, as Stancer's own plugins do: v2 refunds are not reliable yet (stancer-api.md §6).
+	path = "/v1/refunds/"
+
+	def create(self, *, payment, amount=None):
+		"""Refund `amount` minor units (all that is left when omitted). Never retried."""
+		body = {"payment": object_id(payment)}
+		if amount is not None:
+			body["amount"] = validation.amount(amount)
+		return self.client.request("POST", self.path, json=body)
+
+	def get(self, refund_id):
+		return self._get(f"{self.path}{refund_id}")
+
+
+class Cards(_Resource):
+	path = "/v2/cards/"
+
+	def get(self, card_id):
+		return self._get(f"{self.path}{card_id}")
+
+
+class Webhooks(_Resource):
+	path = "/v2/webhooks/"
+
+	def create(self, *, url, events=None):
+		body = {"url": self.client.check_return_url(url)}
+		if events:
+			body["events"] = list(events)
+		return self.client.request("POST", self.path, json=body)
+
+	def list(self):
+		return self.client.list(self.path, "webhooks", {}, limit=100)
+
+	def delete(self, webhook_id):
+		return self.client.request("DELETE", f"{self.path}{webhook_id}")

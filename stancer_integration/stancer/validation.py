@@ -1,0 +1,128 @@
+"""Stancer's request rules, checked before anything is sent, each with a clear message."""
+
+import hashlib
+import re
+
+from stancer_integration.stancer.errors import ValidationError
+from stancer_integration.stancer.urls import is_loopback_host, split_url
+
+CURRENCIES = frozenset({"aud", "cad", "chf", "dkk", "eur", "gbp", "jpy", "nok", "pln", "sek", "usd"})
+MIN_AMOUNT = 50
+MAX_ID_LENGTH = 36
+MIN_DESCRIPTION, MAX_DESCRIPTION = 3, 64
+MAX_RETURN_URL = 2048
+
+KEY_PATTERN = re.compile(r"^(pprod|ptest|sprod|stest)_[A-Za-z0-9]{24}$")
+MODES = {"test": "test", "prod": "live"}
+
+
+def currency(value):
+	"""Lowercase ISO code Stancer accepts, or ValidationError."""
+	code = (value or "").strip().lower() if isinstance(value, str) else ""
+	if code not in CURRENCIES:
+		raise ValidationError(
+			f"Stancer does not accept the currency {value!r} (accepted: {', '.join(sorted(CURRENCIES)).upper()})",
+			field="currency",
+		)
+	return code
+
+
+def amount(value, capture=True):
+	"""Minor units: at least 50; 0 only for a card check without capture."""
+	if isinstance(value, bool) or not isinstance(value, int):
+		raise ValidationError(f"The amount must be a whole number of minor units, not {value!r}", field="amount")
+	if value == 0 and capture is False:
+		return value
+	if value < MIN_AMOUNT:
+		raise ValidationError(
+			f"The amount must be at least {MIN_AMOUNT} minor units (0 only without capture), not {value}",
+			field="amount",
+		)
+	return value
+
+
+def description(value):
+	text = value.strip() if isinstance(value, str) else ""
+	if not MIN_DESCRIPTION <= len(text) <= MAX_DESCRIPTION:
+		raise ValidationError(
+			f"The description must be {MIN_DESCRIPTION} to {MAX_DESCRIPTION} characters long", field="description"
+		)
+	return text
+
+
+def shorten_description(title, fallback="Payment"):
+	"""A description Stancer accepts from any document title: whitespace folded, cut on a word."""
+	if isinstance(title, bytes):
+		title = title.decode("utf-8", "replace")
+	text = " ".join(str(title or "").split())
+	if len(text) > MAX_DESCRIPTION:
+		cut = text[: MAX_DESCRIPTION - 1]
+		space = cut.rfind(" ")
+		text = (cut[:space] if space > MAX_DESCRIPTION // 2 else cut).rstrip(" ,;:-") + "…"
+	if len(text) < MIN_DESCRIPTION:
+		text = fallback
+	return text
+
+
+def reference(value, field):
+	"""`order_id`, `unique_id`, `external_id`: 1 to 36 characters."""
+	text = value if isinstance(value, str) else ""
+	if not 1 <= len(text) <= MAX_ID_LENGTH:
+		raise ValidationError(f"{field} must be 1 to {MAX_ID_LENGTH} characters long", field=field)
+	return text
+
+
+def stable_reference(name):
+	"""An ERP name as a Stancer reference of at most 36 characters, the same every time.
+
+	Short names pass unchanged (they stay readable in Stancer's dashboard); a longer one keeps
+	its start and gets a hash of the whole, so two long names never collide in practice.
+	"""
+	text = str(name)
+	if 1 <= len(text) <= MAX_ID_LENGTH:
+		return text
+	digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+	return f"{text[: MAX_ID_LENGTH - 13]}~{digest}"
+
+
+def return_url(value, allow_http=False):
+	"""https only; plain http is allowed for a loopback host when talking to a local sandbox."""
+	if not isinstance(value, str) or len(value) > MAX_RETURN_URL:
+		raise ValidationError(f"return_url must be a URL of at most {MAX_RETURN_URL} characters", field="return_url")
+	scheme, host, _port = split_url(value)
+	if not host:
+		raise ValidationError(f"return_url is not a URL: {value!r}", field="return_url")
+	if scheme == "https":
+		return value
+	if scheme == "http" and allow_http and is_loopback_host(host):
+		return value
+	raise ValidationError("return_url must use https", field="return_url")
+
+
+def key_mode(key):
+	"""'test' or 'live' from a key's prefix, or ValidationError (never echoing the key)."""
+	if not isinstance(key, str) or not KEY_PATTERN.match(key):
+		raise ValidationError(
+			"A Stancer key starts with stest_, sprod_, ptest_ or pprod_ followed by 24 letters or digits",
+			field="key",
+		)
+	return MODES[key[1:5]]
+
+
+def keys(public_key, secret_key):
+	"""Check a key pair; return its mode ('test' or 'live')."""
+	if not secret_key:
+		raise ValidationError("The secret key is missing", field="secret_key")
+	if not isinstance(secret_key, str) or not secret_key.startswith(("stest_", "sprod_")):
+		raise ValidationError("The secret key must start with stest_ or sprod_", field="secret_key")
+	secret_mode = key_mode(secret_key)
+	if public_key is None or public_key == "":
+		return secret_mode
+	if not isinstance(public_key, str) or not public_key.startswith(("ptest_", "pprod_")):
+		raise ValidationError("The public key must start with ptest_ or pprod_", field="public_key")
+	public_mode = key_mode(public_key)
+	if public_mode != secret_mode:
+		raise ValidationError(
+			f"The public key is a {public_mode} key but the secret key is a {secret_mode} key", field="public_key"
+		)
+	return secret_mode

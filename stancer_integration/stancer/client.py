@@ -58,8 +58,10 @@ def _nothing_sent(exc):
 			return True
 		reason = getattr(cause, "reason", None)
 		args0 = cause.args[0] if getattr(cause, "args", None) else None
-		cause = reason if isinstance(reason, BaseException) else (
-			args0 if isinstance(args0, BaseException) else cause.__cause__ or cause.__context__
+		cause = (
+			reason
+			if isinstance(reason, BaseException)
+			else (args0 if isinstance(args0, BaseException) else cause.__cause__ or cause.__context__)
 		)
 	return False
 
@@ -89,7 +91,9 @@ class StancerClient:
 			raise ValidationError("The API base URL must start with https://", field="api_base")
 		if api_base.startswith("http://") and not is_loopback_url(api_base):
 			# Plain http would send the secret key in clear; only a local sandbox may use it.
-			raise ValidationError("The API base URL must use https (http only for a local sandbox)", field="api_base")
+			raise ValidationError(
+				"The API base URL must use https (http only for a local sandbox)", field="api_base"
+			)
 		self._secret_key = secret_key
 		self.public_key = public_key
 		self.api_base = api_base.rstrip("/")
@@ -156,14 +160,20 @@ class StancerClient:
 				f"Stancer {kind} ({type(exc).__name__})", maybe_processed=not (safe or unsent)
 			)
 			return None, error, safe or unsent
-		log.debug("stancer %s %s -> %s", method, response.request.path_url.split("?")[0], response.status_code)
+		log.debug(
+			"stancer %s %s -> %s", method, response.request.path_url.split("?")[0], response.status_code
+		)
 		body = self._decode(response)
 		if 200 <= response.status_code < 300:
 			if body is _UNDECODABLE:
-				error = APIError("Stancer answered with something that is not JSON", http_status=response.status_code)
+				error = APIError(
+					"Stancer answered with something that is not JSON", http_status=response.status_code
+				)
 				return None, error, False
 			return body, None, False
-		error = error_for_status(response.status_code, None if body is _UNDECODABLE else body, response.reason or "")
+		error = error_for_status(
+			response.status_code, None if body is _UNDECODABLE else body, response.reason or ""
+		)
 		if isinstance(error, UnavailableError):
 			# A 5xx to a POST may come after the work was done; 429 means it was not.
 			error.maybe_processed = not safe and response.status_code != 429
@@ -321,7 +331,11 @@ class Payments(_Resource):
 				return self.client.request("POST", self.path, json=body)
 			except ConflictError as conflict:
 				# It did go through after all: answer with the one Stancer has.
-				return self.get(conflict.existing_id) if conflict.existing_id else self.find_by_unique_id(unique_id)
+				return (
+					self.get(conflict.existing_id)
+					if conflict.existing_id
+					else self.find_by_unique_id(unique_id)
+				)
 			except UnavailableError as again:
 				if not again.maybe_processed:
 					raise
@@ -332,7 +346,12 @@ class Payments(_Resource):
 		return self._get(f"{self.path}{payment_id}")
 
 	def list(self, *, order_id=None, unique_id=None, created=None, created_until=None, limit=None):
-		params = {"order_id": order_id, "unique_id": unique_id, "created": created, "created_until": created_until}
+		params = {
+			"order_id": order_id,
+			"unique_id": unique_id,
+			"created": created,
+			"created_until": created_until,
+		}
 		return self.client.list(self.path, "payments", params, limit=limit)
 
 	def find_by_unique_id(self, unique_id):

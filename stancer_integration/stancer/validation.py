@@ -30,7 +30,9 @@ def currency(value):
 def amount(value, capture=True):
 	"""Minor units: at least 50; 0 only for a card check without capture."""
 	if isinstance(value, bool) or not isinstance(value, int):
-		raise ValidationError(f"The amount must be a whole number of minor units, not {value!r}", field="amount")
+		raise ValidationError(
+			f"The amount must be a whole number of minor units, not {value!r}", field="amount"
+		)
 	if value == 0 and capture is False:
 		return value
 	if value < MIN_AMOUNT:
@@ -45,7 +47,8 @@ def description(value):
 	text = value.strip() if isinstance(value, str) else ""
 	if not MIN_DESCRIPTION <= len(text) <= MAX_DESCRIPTION:
 		raise ValidationError(
-			f"The description must be {MIN_DESCRIPTION} to {MAX_DESCRIPTION} characters long", field="description"
+			f"The description must be {MIN_DESCRIPTION} to {MAX_DESCRIPTION} characters long",
+			field="description",
 		)
 	return text
 
@@ -88,7 +91,9 @@ def stable_reference(name):
 def return_url(value, allow_http=False):
 	"""https only; plain http is allowed for a loopback host when talking to a local sandbox."""
 	if not isinstance(value, str) or len(value) > MAX_RETURN_URL:
-		raise ValidationError(f"return_url must be a URL of at most {MAX_RETURN_URL} characters", field="return_url")
+		raise ValidationError(
+			f"return_url must be a URL of at most {MAX_RETURN_URL} characters", field="return_url"
+		)
 	scheme, host, _port = split_url(value)
 	if not host:
 		raise ValidationError(f"return_url is not a URL: {value!r}", field="return_url")
@@ -123,6 +128,7 @@ def keys(public_key, secret_key):
 	public_mode = key_mode(public_key)
 	if public_mode != secret_mode:
 		raise ValidationError(
-			f"The public key is a {public_mode} key but the secret key is a {secret_mode} key", field="public_key"
+			f"The public key is a {public_mode} key but the secret key is a {secret_mode} key",
+			field="public_key",
 		)
 	return secret_mode

@@ -25,11 +25,17 @@ class StancerError(Exception):
 
 
 class ValidationError(StancerError, ValueError):
-	"""Refused before sending: the request would break one of Stancer's rules."""
+	"""Refused before sending: the request would break one of Stancer's rules.
 
-	def __init__(self, message, *, field=None):
+	`code` names the rule and `params` its values, so a caller can show its own translated
+	message (the Frappe layer does) instead of this English one.
+	"""
+
+	def __init__(self, message, *, field=None, code=None, params=None):
 		super().__init__(message)
 		self.field = field
+		self.code = code or field or "invalid"
+		self.params = params or {}
 
 
 class InvalidRequestError(StancerError):

@@ -24,15 +24,15 @@ def exponent(currency):
 def to_decimal(value):
 	"""A Decimal from Decimal, int, str or float (through its text), or ValidationError."""
 	if isinstance(value, bool):
-		raise ValidationError("An amount cannot be a boolean", field="amount")
+		raise ValidationError("An amount cannot be a boolean", field="amount", code="amount_invalid")
 	if isinstance(value, float):
 		value = repr(value)
 	try:
 		result = Decimal(value) if not isinstance(value, Decimal) else value
 	except (InvalidOperation, TypeError, ValueError):
-		raise ValidationError(f"{value!r} is not an amount", field="amount") from None
+		raise ValidationError(f"{value!r} is not an amount", field="amount", code="amount_invalid") from None
 	if not result.is_finite():
-		raise ValidationError(f"{value!r} is not an amount", field="amount")
+		raise ValidationError(f"{value!r} is not an amount", field="amount", code="amount_invalid")
 	return result
 
 
@@ -43,13 +43,20 @@ def to_minor(amount, currency):
 	scaled = value.scaleb(places)
 	minor = scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP)
 	if places == 0 and scaled != minor:
-		raise ValidationError(f"{currency.upper()} amounts have no decimals: {value}", field="amount")
+		raise ValidationError(
+			f"{currency.upper()} amounts have no decimals: {value}",
+			field="amount",
+			code="amount_decimals",
+			params={"currency": currency.upper()},
+		)
 	return int(minor)
 
 
 def from_minor(minor, currency):
 	"""2599 EUR → Decimal('25.99')."""
 	if isinstance(minor, bool) or not isinstance(minor, int):
-		raise ValidationError(f"{minor!r} is not a whole number of minor units", field="amount")
+		raise ValidationError(
+			f"{minor!r} is not a whole number of minor units", field="amount", code="amount_type"
+		)
 	places = exponent(currency)
 	return Decimal(minor).scaleb(-places).quantize(Decimal(1).scaleb(-places))

@@ -23,6 +23,8 @@ def currency(value):
 		raise ValidationError(
 			f"Stancer does not accept the currency {value!r} (accepted: {', '.join(sorted(CURRENCIES)).upper()})",
 			field="currency",
+			code="currency",
+			params={"currency": value, "accepted": ", ".join(sorted(CURRENCIES)).upper()},
 		)
 	return code
 
@@ -31,7 +33,9 @@ def amount(value, capture=True):
 	"""Minor units: at least 50; 0 only for a card check without capture."""
 	if isinstance(value, bool) or not isinstance(value, int):
 		raise ValidationError(
-			f"The amount must be a whole number of minor units, not {value!r}", field="amount"
+			f"The amount must be a whole number of minor units, not {value!r}",
+			field="amount",
+			code="amount_type",
 		)
 	if value == 0 and capture is False:
 		return value
@@ -39,6 +43,8 @@ def amount(value, capture=True):
 		raise ValidationError(
 			f"The amount must be at least {MIN_AMOUNT} minor units (0 only without capture), not {value}",
 			field="amount",
+			code="amount_minimum",
+			params={"minimum": MIN_AMOUNT, "amount": value},
 		)
 	return value
 
@@ -49,6 +55,8 @@ def description(value):
 		raise ValidationError(
 			f"The description must be {MIN_DESCRIPTION} to {MAX_DESCRIPTION} characters long",
 			field="description",
+			code="description_length",
+			params={"min": MIN_DESCRIPTION, "max": MAX_DESCRIPTION},
 		)
 	return text
 
@@ -71,7 +79,12 @@ def reference(value, field):
 	"""`order_id`, `unique_id`, `external_id`: 1 to 36 characters."""
 	text = value if isinstance(value, str) else ""
 	if not 1 <= len(text) <= MAX_ID_LENGTH:
-		raise ValidationError(f"{field} must be 1 to {MAX_ID_LENGTH} characters long", field=field)
+		raise ValidationError(
+			f"{field} must be 1 to {MAX_ID_LENGTH} characters long",
+			field=field,
+			code="reference_length",
+			params={"field": field, "max": MAX_ID_LENGTH},
+		)
 	return text
 
 
@@ -92,24 +105,25 @@ def return_url(value, allow_http=False):
 	"""https only; plain http is allowed for a loopback host when talking to a local sandbox."""
 	if not isinstance(value, str) or len(value) > MAX_RETURN_URL:
 		raise ValidationError(
-			f"return_url must be a URL of at most {MAX_RETURN_URL} characters", field="return_url"
+			f"return_url must be a URL of at most {MAX_RETURN_URL} characters", field="return_url", code="url"
 		)
 	scheme, host, _port = split_url(value)
 	if not host:
-		raise ValidationError(f"return_url is not a URL: {value!r}", field="return_url")
+		raise ValidationError(f"return_url is not a URL: {value!r}", field="return_url", code="url")
 	if scheme == "https":
 		return value
 	if scheme == "http" and allow_http and is_loopback_host(host):
 		return value
-	raise ValidationError("return_url must use https", field="return_url")
+	raise ValidationError("return_url must use https", field="return_url", code="url_https")
 
 
-def key_mode(key):
+def key_mode(key, field="key"):
 	"""'test' or 'live' from a key's prefix, or ValidationError (never echoing the key)."""
 	if not isinstance(key, str) or not KEY_PATTERN.match(key):
 		raise ValidationError(
 			"A Stancer key starts with stest_, sprod_, ptest_ or pprod_ followed by 24 letters or digits",
-			field="key",
+			field=field,
+			code="key_format",
 		)
 	return MODES[key[1:5]]
 
@@ -117,18 +131,24 @@ def key_mode(key):
 def keys(public_key, secret_key):
 	"""Check a key pair; return its mode ('test' or 'live')."""
 	if not secret_key:
-		raise ValidationError("The secret key is missing", field="secret_key")
+		raise ValidationError("The secret key is missing", field="secret_key", code="secret_key_missing")
 	if not isinstance(secret_key, str) or not secret_key.startswith(("stest_", "sprod_")):
-		raise ValidationError("The secret key must start with stest_ or sprod_", field="secret_key")
-	secret_mode = key_mode(secret_key)
+		raise ValidationError(
+			"The secret key must start with stest_ or sprod_", field="secret_key", code="secret_key_prefix"
+		)
+	secret_mode = key_mode(secret_key, "secret_key")
 	if public_key is None or public_key == "":
 		return secret_mode
 	if not isinstance(public_key, str) or not public_key.startswith(("ptest_", "pprod_")):
-		raise ValidationError("The public key must start with ptest_ or pprod_", field="public_key")
-	public_mode = key_mode(public_key)
+		raise ValidationError(
+			"The public key must start with ptest_ or pprod_", field="public_key", code="public_key_prefix"
+		)
+	public_mode = key_mode(public_key, "public_key")
 	if public_mode != secret_mode:
 		raise ValidationError(
 			f"The public key is a {public_mode} key but the secret key is a {secret_mode} key",
 			field="public_key",
+			code="key_mode_mismatch",
+			params={"public_mode": public_mode, "secret_mode": secret_mode},
 		)
 	return secret_mode

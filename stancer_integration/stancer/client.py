@@ -322,7 +322,12 @@ class Payments(_Resource):
 		unique_id = body["unique_id"]
 		for attempt in range(self.client.max_retries + 1):
 			time.sleep(self.client.backoff * (2**attempt))
-			found = self.find_by_unique_id(unique_id)
+			try:
+				found = self.find_by_unique_id(unique_id)
+			except UnavailableError:
+				# The lookup failed too: the payment may still exist, so the caller must get
+				# the original error (maybe_processed), not the GET's "nothing was sent".
+				raise error from None
 			if found:
 				return found
 			if attempt == self.client.max_retries:

@@ -40,8 +40,12 @@ def to_minor(amount, currency):
 	"""25.99 EUR → 2599. Rounds half up to the currency's precision; refuses sub-unit yen."""
 	value = to_decimal(amount)
 	places = exponent(currency)
-	scaled = value.scaleb(places)
-	minor = scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+	try:
+		scaled = value.scaleb(places)
+		minor = scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+	except InvalidOperation:
+		# More digits than Decimal's context holds: no real amount looks like that.
+		raise ValidationError(f"{value} is not an amount", field="amount", code="amount_invalid") from None
 	if places == 0 and scaled != minor:
 		raise ValidationError(
 			f"{currency.upper()} amounts have no decimals: {value}",

@@ -79,9 +79,12 @@ def verify(secret, payload, header, tolerance=DEFAULT_TOLERANCE, now=None):
 	if tolerance and abs(now - timestamp) > tolerance:
 		raise SignatureError("The webhook signature is too old or from the future")
 	signed = str(timestamp).encode("ascii") + b"." + _as_bytes(payload)
+	# Bytes, not str: compare_digest raises TypeError on non-ASCII text, and a forged header
+	# must end in SignatureError, never in a crash.
+	candidates = [candidate.encode("utf-8", "replace") for candidate in signatures]
 	for key in _candidate_keys(secret):
-		expected = hmac.new(key, signed, hashlib.sha256).hexdigest()
+		expected = hmac.new(key, signed, hashlib.sha256).hexdigest().encode("ascii")
 		# compare_digest on every candidate: constant time whatever matches.
-		if any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+		if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
 			return timestamp
 	raise SignatureError("The webhook signature does not match")

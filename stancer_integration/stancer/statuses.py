@@ -92,6 +92,13 @@ def is_success(payment):
 
 
 def needs_capture(payment):
+	"""True when an authorized payment still has money to take.
+
+	A 0-amount authorization (card check, `capture: false`) is complete as it is: there is
+	nothing to capture.
+	"""
+	if payment.get("amount") == 0:
+		return False
 	return payment_outcome(payment) is Outcome.AUTHORIZED
 
 

@@ -11,6 +11,7 @@ MIN_AMOUNT = 50
 MAX_ID_LENGTH = 36
 MIN_DESCRIPTION, MAX_DESCRIPTION = 3, 64
 MAX_RETURN_URL = 2048
+DEFAULT_DESCRIPTION = "Payment"
 
 KEY_PATTERN = re.compile(r"^(pprod|ptest|sprod|stest)_[A-Za-z0-9]{24}$")
 MODES = {"test": "test", "prod": "live"}
@@ -61,7 +62,7 @@ def description(value):
 	return text
 
 
-def shorten_description(title, fallback="Payment"):
+def shorten_description(title, fallback=DEFAULT_DESCRIPTION):
 	"""A description Stancer accepts from any document title: whitespace folded, cut on a word."""
 	if isinstance(title, bytes):
 		title = title.decode("utf-8", "replace")
@@ -71,7 +72,10 @@ def shorten_description(title, fallback="Payment"):
 		space = cut.rfind(" ")
 		text = (cut[:space] if space > MAX_DESCRIPTION // 2 else cut).rstrip(" ,;:-") + "…"
 	if len(text) < MIN_DESCRIPTION:
-		text = fallback
+		# The fallback obeys the same limits, so the result is always one Stancer accepts.
+		text = " ".join(str(fallback or "").split())[:MAX_DESCRIPTION]
+		if len(text) < MIN_DESCRIPTION:
+			text = DEFAULT_DESCRIPTION
 	return text
 
 
@@ -119,7 +123,8 @@ def return_url(value, allow_http=False):
 
 def key_mode(key, field="key"):
 	"""'test' or 'live' from a key's prefix, or ValidationError (never echoing the key)."""
-	if not isinstance(key, str) or not KEY_PATTERN.match(key):
+	# fullmatch: `$` alone would accept a key followed by a newline (a pasted key).
+	if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
 		raise ValidationError(
 			"A Stancer key starts with stest_, sprod_, ptest_ or pprod_ followed by 24 letters or digits",
 			field=field,

@@ -1,0 +1,104 @@
+"""`/_sandbox/…`: the local control panel (no auth: the sandbox is a local test tool).
+
+accounts (new keys), faults, request log, clock, webhook deliveries, health, and the demo
+return page.
+"""
+
+import json
+
+from werkzeug.wrappers import Response
+
+from stancer_integration.sandbox import lifecycle, pages
+from stancer_integration.sandbox.api import json_response
+from stancer_integration.sandbox.errors import ApiError
+
+
+def _body(request):
+	raw = request.get_data(cache=True)
+	if not raw.strip():
+		return {}
+	try:
+		body = json.loads(raw)
+	except ValueError:
+		raise ApiError(400, "The body is not valid JSON") from None
+	if not isinstance(body, dict):
+		raise ApiError(400, "The body must be a JSON object")
+	return body
+
+
+def _accounts(engine, request):
+	if request.method != "POST":
+		raise ApiError(405, "Use POST to create an account")
+	body = _body(request)
+	live = body.get("live", False)
+	if not isinstance(live, bool):
+		raise ApiError(400, "Invalid `live`: must be true or false")
+	return engine.create_account(live=live)
+
+
+def _faults(engine, request):
+	if request.method == "POST":
+		return engine.faults.add(_body(request), engine.store.accounts)
+	if request.method == "DELETE":
+		return engine.faults.reset(request.args.get("account"))
+	if request.method == "GET":
+		return engine.faults.to_json()
+	raise ApiError(405, "Use GET, POST or DELETE")
+
+
+def _requests(engine, request):
+	return {"requests": engine.request_log(request.args.get("account"))}
+
+
+def _clock(engine, request):
+	if request.method == "POST":
+		body = _body(request)
+		advance = body.get("advance")
+		if isinstance(advance, bool) or not isinstance(advance, int | float) or advance < 0:
+			raise ApiError(400, "Invalid `advance`: a number of seconds ≥ 0")
+		engine.advance_clock(advance)
+	return {"now": engine.clock.timestamp(), "offset": engine.clock.offset}
+
+
+def _deliveries(engine, request):
+	return {"deliveries": engine.webhooks.deliveries(), "pending": engine.webhooks.pending()}
+
+
+def _health(engine, request):
+	return {"status": "ok", "accounts": len(engine.store.accounts), "now": engine.clock.timestamp()}
+
+
+ROUTES = {
+	"/_sandbox/accounts": _accounts,
+	"/_sandbox/faults": _faults,
+	"/_sandbox/requests": _requests,
+	"/_sandbox/clock": _clock,
+	"/_sandbox/deliveries": _deliveries,
+	"/_sandbox/health": _health,
+}
+
+
+def handle(engine, request):
+	if request.path == "/_sandbox/return":
+		return _return_page(engine, request)
+	handler = ROUTES.get(request.path.rstrip("/"))
+	if handler is None:
+		return json_response(404, ApiError(404, f"Unknown path `{request.path}`").body())
+	try:
+		return json_response(200, handler(engine, request))
+	except ApiError as exc:
+		return json_response(exc.status, exc.body())
+
+
+def _return_page(engine, request):
+	"""Where the demo payment sends the customer back: shows the payment's status."""
+	lang = pages.language(request.args.get("lang"))
+	part, payment = engine.store.find_payment(request.args.get("payment", ""))
+	if payment is None:
+		return Response(
+			pages.message_page(lang, "not_found_title", "not_found_text"), 404, content_type=pages.HTML
+		)
+	with engine.store.lock:
+		lifecycle.tick(engine, part, payment)
+		data = payment.to_json(part.cards)
+	return Response(pages.return_page(lang, data), content_type=pages.HTML)

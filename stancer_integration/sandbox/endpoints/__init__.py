@@ -1,0 +1,1 @@
+"""Handlers of the Stancer API endpoints, one module per resource."""

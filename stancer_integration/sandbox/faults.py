@@ -1,0 +1,130 @@
+"""Fault injection: latency, failing answers, lost answers, webhook trouble, stuck payments.
+
+Faults are global or scoped to one account. `POST /_sandbox/faults` adds to what is set
+(counters add up, other values replace), `DELETE /_sandbox/faults` resets.
+"""
+
+import threading
+
+from stancer_integration.sandbox.errors import ApiError
+
+COUNTERS = ("fail_next", "fail_after_processing_next", "stick_next_payment")
+ALLOWED_FAIL_STATUS = (429, 500, 502, 503, 504)
+WEBHOOK_MODES = ("drop", "duplicate", None)
+
+
+class FaultSet:
+	__slots__ = (
+		"empty_lists_404",
+		"fail_after_processing_next",
+		"fail_next",
+		"fail_status",
+		"latency_ms",
+		"stick_next_payment",
+		"webhooks",
+	)
+
+	def __init__(self):
+		self.latency_ms = 0
+		self.fail_next = 0
+		self.fail_status = 503
+		self.fail_after_processing_next = 0
+		self.webhooks = None
+		self.stick_next_payment = 0
+		self.empty_lists_404 = False
+
+	def to_json(self):
+		return {name: getattr(self, name) for name in self.__slots__}
+
+
+def _int_field(body, name, minimum=0):
+	value = body[name]
+	if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+		raise ApiError(400, f"Invalid `{name}`: must be an integer ≥ {minimum}")
+	return value
+
+
+class Faults:
+	def __init__(self):
+		self._lock = threading.Lock()
+		self._global = FaultSet()
+		self._accounts = {}
+
+	def add(self, body, known_accounts):
+		"""Apply a `POST /_sandbox/faults` body; return the new state."""
+		if not isinstance(body, dict):
+			raise ApiError(400, "The body must be a JSON object")
+		known = {"account", "empty_lists_404", "webhooks", "fail_status", "latency_ms", *COUNTERS}
+		unknown = sorted(set(body) - known)
+		if unknown:
+			raise ApiError(400, f"Unknown fault `{unknown[0]}`; known: {', '.join(sorted(known))}")
+		account = body.get("account")
+		if account is not None and account not in known_accounts:
+			raise ApiError(404, f"Account `{account}` not found")
+		changes = {}
+		for name in COUNTERS:
+			if name in body:
+				changes[name] = _int_field(body, name)
+		if "latency_ms" in body:
+			changes["latency_ms"] = _int_field(body, "latency_ms")
+		if "fail_status" in body:
+			if body["fail_status"] not in ALLOWED_FAIL_STATUS:
+				raise ApiError(400, f"Invalid `fail_status`: one of {ALLOWED_FAIL_STATUS}")
+			changes["fail_status"] = body["fail_status"]
+		if "webhooks" in body:
+			if body["webhooks"] not in WEBHOOK_MODES:
+				raise ApiError(400, 'Invalid `webhooks`: "drop", "duplicate" or null')
+			changes["webhooks"] = body["webhooks"]
+		if "empty_lists_404" in body:
+			if not isinstance(body["empty_lists_404"], bool):
+				raise ApiError(400, "Invalid `empty_lists_404`: must be a boolean")
+			changes["empty_lists_404"] = body["empty_lists_404"]
+		with self._lock:
+			target = self._global if account is None else self._accounts.setdefault(account, FaultSet())
+			for name, value in changes.items():
+				if name in COUNTERS or name == "latency_ms":
+					# Additive: two POSTs of fail_next=1 fail the next two calls.
+					value += getattr(target, name)
+				setattr(target, name, value)
+		return self.to_json()
+
+	def reset(self, account=None):
+		with self._lock:
+			if account is None:
+				self._global = FaultSet()
+				self._accounts.clear()
+			else:
+				self._accounts.pop(account, None)
+		return self.to_json()
+
+	def to_json(self):
+		with self._lock:
+			return {
+				"global": self._global.to_json(),
+				"accounts": {key: value.to_json() for key, value in self._accounts.items()},
+			}
+
+	def _sets(self, account_id):
+		scoped = self._accounts.get(account_id) if account_id else None
+		return (scoped, self._global) if scoped else (self._global,)
+
+	def latency(self, account_id):
+		"""Seconds to wait before answering this account's API call."""
+		return sum(s.latency_ms for s in self._sets(account_id)) / 1000.0
+
+	def take(self, account_id, counter):
+		"""Consume one unit of `counter` (account scope first); return the FaultSet used or None."""
+		with self._lock:
+			for fault_set in self._sets(account_id):
+				if getattr(fault_set, counter) > 0:
+					setattr(fault_set, counter, getattr(fault_set, counter) - 1)
+					return fault_set
+		return None
+
+	def value(self, account_id, name):
+		"""The first set value of `name` (account scope wins over global)."""
+		for fault_set in self._sets(account_id):
+			value = getattr(fault_set, name)
+			if value:
+				return value
+		return None

@@ -1,0 +1,87 @@
+"""Shared pytest fixtures: one sandbox for the session, a fresh account per test.
+
+Fixtures (names and shapes are relied on by other test files; keep them stable):
+- `sandbox`: a running `SandboxServer` (port 0, short webhook retry delays), stopped at the end.
+- `sandbox_url`: its base URL, "http://127.0.0.1:PORT".
+- `account`: a new test-mode account, `{"account_id", "public_key", "secret_key"}`.
+- `pay_page`: fill in the hosted page over HTTP like a browser: `pay_page(page_url, card_number)`.
+
+Each test gets its own account, so objects never leak between tests; a test that sets faults scopes
+them to its account (`"account": account["account_id"]`) or resets them.
+"""
+
+import re
+
+import pytest
+import requests
+
+from stancer_integration.sandbox import SandboxServer
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+	server = SandboxServer(
+		port=0,
+		webhook_retry_delay=0.05,  # retries in tens of milliseconds, not seconds
+		webhook_timeout=2.0,
+		sweep_interval=0.1,
+	).start()
+	yield server
+	server.stop()
+
+
+@pytest.fixture
+def sandbox_url(sandbox):
+	return sandbox.url
+
+
+@pytest.fixture
+def account(sandbox):
+	return sandbox.create_account()
+
+
+class PageResult:
+	"""Where the hosted page left the customer: the last answer and the redirect target, if any."""
+
+	def __init__(self, response):
+		self.response = response
+		self.status_code = response.status_code
+		self.location = response.headers.get("Location")
+		self.text = response.text
+
+	def __repr__(self):
+		return f"<PageResult {self.status_code} location={self.location!r}>"
+
+
+def _absolute(base, location):
+	return location if re.match(r"^https?://", location) else base + location
+
+
+@pytest.fixture
+def pay_page():
+	"""Pay on the hosted page: GET the form, POST the card, answer a 3-D Secure challenge if shown.
+
+	`threeds` is "authenticate" or "cancel". Returns a PageResult whose `location` is the
+	merchant's return_url after a decision (the redirect is not followed).
+	"""
+
+	def pay(page_url, number, exp="12/34", cvc="123", threeds="authenticate", verify=True):
+		match = re.match(r"^(https?://[^/]+)", page_url)
+		base = match.group(1)
+		with requests.Session() as session:
+			session.verify = verify
+			form = session.get(page_url, timeout=10)
+			form.raise_for_status()
+			answer = session.post(
+				page_url, data={"number": number, "exp": exp, "cvc": cvc}, allow_redirects=False, timeout=10
+			)
+			location = answer.headers.get("Location", "")
+			if answer.status_code == 303 and location.split("?")[0].endswith("/3ds"):
+				challenge_url = _absolute(base, location)
+				session.get(challenge_url, timeout=10).raise_for_status()
+				answer = session.post(
+					challenge_url, data={"action": threeds}, allow_redirects=False, timeout=10
+				)
+			return PageResult(answer)
+
+	return pay

@@ -5,6 +5,7 @@ Fixtures (names and shapes are relied on by other test files; keep them stable):
 - `sandbox_url`: its base URL, "http://127.0.0.1:PORT".
 - `account`: a new test-mode account, `{"account_id", "public_key", "secret_key"}`.
 - `pay_page`: fill in the hosted page over HTTP like a browser: `pay_page(page_url, card_number)`.
+- `api`: requests bound to `account`: `api.post("/v2/payments/", json={...})` → requests.Response.
 
 Each test gets its own account, so objects never leak between tests; a test that sets faults scopes
 them to its account (`"account": account["account_id"]`) or resets them.
@@ -38,6 +39,36 @@ def sandbox_url(sandbox):
 @pytest.fixture
 def account(sandbox):
 	return sandbox.create_account()
+
+
+class Api:
+	"""Calls to the sandbox with one secret key (HTTP Basic, empty password)."""
+
+	def __init__(self, base_url, secret_key):
+		self.base_url = base_url
+		self.secret_key = secret_key
+
+	def request(self, method, path, **kwargs):
+		kwargs.setdefault("timeout", 10)
+		kwargs.setdefault("auth", (self.secret_key, ""))
+		return requests.request(method, self.base_url + path, **kwargs)
+
+	def get(self, path, **kwargs):
+		return self.request("GET", path, **kwargs)
+
+	def post(self, path, **kwargs):
+		return self.request("POST", path, **kwargs)
+
+	def patch(self, path, **kwargs):
+		return self.request("PATCH", path, **kwargs)
+
+	def delete(self, path, **kwargs):
+		return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api(sandbox, account):
+	return Api(sandbox.url, account["secret_key"])
 
 
 class PageResult:

@@ -1,0 +1,134 @@
+"""Stancer ids kept on the ERPNext Customer: one row per Stancer account and mode.
+
+Only ids are stored (customer id, default payment-method id), never card data. A row is
+keyed by the settings document and the account's public key, so an id made under one account
+or mode is never sent to another.
+"""
+
+import re
+
+import frappe
+from frappe import _
+
+from stancer_integration.stancer.validation import stable_reference
+
+CHILD_DOCTYPE = "Stancer Customer Reference"
+TABLE_FIELD = "stancer_references"
+
+
+def _row_filters(customer, settings):
+	return {
+		"parenttype": "Customer",
+		"parent": customer,
+		"parentfield": TABLE_FIELD,
+		"stancer_settings": settings.name,
+		"public_key": settings.public_key,
+	}
+
+
+def get_reference(customer, settings):
+	"""The row (dict) for this customer and Stancer account/mode, or None."""
+	rows = frappe.get_all(
+		CHILD_DOCTYPE,
+		filters=_row_filters(customer, settings),
+		fields=["name", "stancer_customer_id", "payment_method_id", "mode"],
+		limit=1,
+	)
+	return rows[0] if rows else None
+
+
+def set_reference(customer, settings, stancer_customer_id=None, payment_method_id=None):
+	"""Create or update the row, without saving the Customer (no Customer validation runs).
+
+	Rows are written directly so a guest checkout never needs write access to the Customer.
+	"""
+	# Lock the customer row: two checkouts of one customer must not create two rows.
+	frappe.db.get_value("Customer", customer, "name", for_update=True)
+	row = get_reference(customer, settings)
+	values = {}
+	if stancer_customer_id:
+		values["stancer_customer_id"] = stancer_customer_id
+	if payment_method_id:
+		values["payment_method_id"] = payment_method_id
+	if row:
+		if values:
+			frappe.db.set_value(CHILD_DOCTYPE, row.name, values, update_modified=False)
+		return row.name
+	idx = frappe.db.count(CHILD_DOCTYPE, {"parent": customer, "parenttype": "Customer"}) + 1
+	doc = frappe.get_doc(
+		dict(
+			_row_filters(customer, settings),
+			doctype=CHILD_DOCTYPE,
+			idx=idx,
+			mode=settings.mode,
+			**values,
+		)
+	)
+	doc.db_insert()
+	return doc.name
+
+
+def keep_references_read_only(doc, method=None):
+	"""Customer validate hook: users cannot add, change or drop Stancer rows; the app can."""
+	if doc.is_new() or doc.flags.stancer_references_update:
+		return
+	saved = frappe.get_all(
+		CHILD_DOCTYPE,
+		filters={"parent": doc.name, "parenttype": "Customer", "parentfield": TABLE_FIELD},
+		fields=[
+			"name",
+			"stancer_settings",
+			"mode",
+			"public_key",
+			"stancer_customer_id",
+			"payment_method_id",
+			"idx",
+		],
+		order_by="idx asc",
+	)
+
+	def key(row):
+		return (
+			row.get("stancer_settings"),
+			row.get("public_key"),
+			row.get("stancer_customer_id"),
+			row.get("payment_method_id"),
+		)
+
+	current = [key(r.as_dict() if hasattr(r, "as_dict") else r) for r in doc.get(TABLE_FIELD) or []]
+	if current != [key(r) for r in saved]:
+		frappe.msgprint(_("The Stancer table is filled by the app and cannot be edited."), alert=True)
+		# Put back what is stored (same row names) rather than failing the whole Customer save.
+		doc.set(TABLE_FIELD, [])
+		for row in saved:
+			doc.append(TABLE_FIELD, row)
+
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def ensure_stancer_customer(customer, settings, client, email=None):
+	"""The Stancer customer id for this Customer under this account and mode, made once.
+
+	Stancer v2 does not refuse duplicates, so it is looked up by external_id before being
+	created. Returns None when the Customer has neither an email nor a mobile number (Stancer
+	needs one); the payment then goes ahead without a Stancer customer.
+	"""
+	row = get_reference(customer, settings)
+	if row and row.stancer_customer_id:
+		return row.stancer_customer_id
+	data = frappe.db.get_value("Customer", customer, ["customer_name", "email_id", "mobile_no"], as_dict=True)
+	if not data:
+		return None
+	email = email if email and 5 <= len(email) <= 64 and "@" in email else None
+	email = email or (data.email_id if data.email_id and 5 <= len(data.email_id) <= 64 else None)
+	mobile = (data.mobile_no or "").replace(" ", "")
+	mobile = mobile if E164.match(mobile) else None
+	if not email and not mobile:
+		return None
+	name = " ".join((data.customer_name or customer).split())[:64] or None
+	stancer = client.customers.find_or_create(
+		stable_reference(customer), name=name, email=email, mobile=mobile
+	)
+	set_reference(customer, settings, stancer["id"])
+	return stancer["id"]

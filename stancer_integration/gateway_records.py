@@ -1,0 +1,161 @@
+"""The `Payment Gateway` and `Payment Gateway Account` records that make a Stancer account
+selectable in ERPNext, kept in step with its Stancer Settings.
+
+ERPNext's own `payment_gateway_enabled` hook (create_payment_gateway_account) serves only the
+default company and makes its account the default, taking that away from any other gateway,
+so the app creates these records itself and never fires that hook.
+"""
+
+import frappe
+from frappe import _
+
+GATEWAY_PREFIX = "Stancer-"
+SETTINGS_DOCTYPE = "Stancer Settings"
+
+
+def gateway_name(settings_name):
+	return f"{GATEWAY_PREFIX}{settings_name}"
+
+
+def sync(settings):
+	"""Create or update the gateway records of `settings`; return (gateway, gateway account)."""
+	gateway = ensure_payment_gateway(settings.name)
+	account = settings.payment_account or ensure_payment_account(settings)
+	gateway_account = ensure_gateway_account(settings, gateway, account)
+	drop_stale_gateway_accounts(gateway, keep=gateway_account)
+	return gateway, gateway_account
+
+
+def ensure_payment_gateway(settings_name):
+	name = gateway_name(settings_name)
+	if not frappe.db.exists("Payment Gateway", name):
+		frappe.get_doc(
+			{
+				"doctype": "Payment Gateway",
+				"gateway": name,
+				"gateway_settings": SETTINGS_DOCTYPE,
+				"gateway_controller": settings_name,
+			}
+		).insert(ignore_permissions=True)
+		return name
+	current = frappe.db.get_value(
+		"Payment Gateway", name, ["gateway_settings", "gateway_controller"], as_dict=True
+	)
+	if (current.gateway_settings, current.gateway_controller) != (SETTINGS_DOCTYPE, settings_name):
+		frappe.db.set_value(
+			"Payment Gateway",
+			name,
+			{"gateway_settings": SETTINGS_DOCTYPE, "gateway_controller": settings_name},
+		)
+	return name
+
+
+def ensure_payment_account(settings):
+	"""The company's bank account named after the gateway, created under its Bank group."""
+	account_name = gateway_name(settings.name)
+	existing = frappe.db.get_value(
+		"Account",
+		{"account_name": account_name, "company": settings.company, "is_group": 0},
+		"name",
+	)
+	if existing:
+		return existing
+	parent = frappe.db.get_value(
+		"Account",
+		{"account_type": "Bank", "is_group": 1, "root_type": "Asset", "company": settings.company},
+		"name",
+	)
+	if not parent:
+		frappe.throw(
+			_(
+				"Company {0} has no group account of type Bank. Choose a Payment Account in Stancer Settings."
+			).format(frappe.bold(settings.company))
+		)
+	account = frappe.get_doc(
+		{
+			"doctype": "Account",
+			"account_name": account_name,
+			"parent_account": parent,
+			"company": settings.company,
+			"account_type": "Bank",
+			"account_currency": settings.currency,
+			"is_group": 0,
+		}
+	)
+	account.insert(ignore_permissions=True)
+	return account.name
+
+
+def validate_payment_account(settings):
+	if not settings.payment_account:
+		return
+	account = frappe.db.get_value(
+		"Account",
+		settings.payment_account,
+		["company", "account_type", "account_currency", "is_group"],
+		as_dict=True,
+	)
+	if not account or account.company != settings.company:
+		frappe.throw(
+			_("The Payment Account {0} does not belong to company {1}.").format(
+				frappe.bold(settings.payment_account), frappe.bold(settings.company)
+			)
+		)
+	if account.is_group or account.account_type not in ("Bank", "Cash"):
+		frappe.throw(_("The Payment Account must be a Bank or Cash account, not a group."))
+	if account.account_currency and account.account_currency != settings.currency:
+		frappe.throw(
+			_("The Payment Account is in {0} but the gateway's currency is {1}.").format(
+				account.account_currency, settings.currency
+			)
+		)
+
+
+def ensure_gateway_account(settings, gateway, account):
+	filters = {"payment_gateway": gateway, "company": settings.company, "currency": settings.currency}
+	name = frappe.db.get_value("Payment Gateway Account", filters, "name")
+	if name:
+		doc = frappe.get_doc("Payment Gateway Account", name)
+		changed = doc.payment_account != account or (settings.make_default and not doc.is_default)
+		if changed:
+			doc.payment_account = account
+			if settings.make_default:
+				doc.is_default = 1  # ERPNext's validate then clears the company's other default
+			doc.save(ignore_permissions=True)
+		return doc.name
+	doc = frappe.get_doc(
+		{
+			"doctype": "Payment Gateway Account",
+			"payment_gateway": gateway,
+			"payment_account": account,
+			"company": settings.company,
+			"payment_channel": "Email",
+			# Only when asked; ERPNext still makes it the default when the company has none at all.
+			"is_default": 1 if settings.make_default else 0,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+def drop_stale_gateway_accounts(gateway, keep):
+	"""After a change of company or currency: remove this gateway's other accounts no Payment
+	Request uses (those in use stay, so their documents keep working)."""
+	for name in frappe.get_all(
+		"Payment Gateway Account", filters={"payment_gateway": gateway, "name": ("!=", keep)}, pluck="name"
+	):
+		if not frappe.db.exists("Payment Request", {"payment_gateway_account": name}):
+			frappe.delete_doc("Payment Gateway Account", name, ignore_permissions=True, force=True)
+
+
+def rename(old_settings_name, new_settings_name):
+	"""Follow a rename of Stancer Settings: the gateway and its accounts take the new name."""
+	old, new = gateway_name(old_settings_name), gateway_name(new_settings_name)
+	if frappe.db.exists("Payment Gateway", old) and not frappe.db.exists("Payment Gateway", new):
+		frappe.rename_doc("Payment Gateway", old, new, force=True, show_alert=False)
+	ensure_payment_gateway(new_settings_name)
+	for name in frappe.get_all("Payment Gateway Account", filters={"payment_gateway": new}, pluck="name"):
+		if name.startswith(old + " - "):
+			target = new + name[len(old) :]
+			if not frappe.db.exists("Payment Gateway Account", target):
+				frappe.rename_doc("Payment Gateway Account", name, target, force=True, show_alert=False)

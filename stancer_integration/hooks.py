@@ -1,0 +1,30 @@
+app_name = "stancer_integration"
+app_title = "Stancer Integration"
+app_publisher = "stancer_integration contributors"
+app_description = "Stancer card payments for Dokos and ERPNext (payments, webshop)"
+app_email = "contact@example.org"
+app_license = "mit"
+
+# ERPNext (or Dokos, which keeps the app name) and the payments app provide Payment Request,
+# Payment Gateway and Payment Gateway Account.
+required_apps = ["frappe/erpnext", "frappe/payments"]
+
+# Installation
+# ------------
+before_install = "stancer_integration.install.before_install"
+after_install = "stancer_integration.install.after_install"
+after_migrate = "stancer_integration.install.after_migrate"
+before_uninstall = "stancer_integration.install.before_uninstall"
+
+# Document events
+# ---------------
+doc_events = {
+	"Payment Request": {
+		# ERPNext swallows errors of on_payment_request_submission: refuse here instead.
+		"before_submit": "stancer_integration.payment_requests.validate_before_submit",
+	},
+	"Customer": {
+		# The Stancer ids on a Customer are written by the app only.
+		"validate": "stancer_integration.customers.keep_references_read_only",
+	},
+}

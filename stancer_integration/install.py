@@ -1,0 +1,67 @@
+"""Install, migrate and uninstall steps."""
+
+import frappe
+from frappe import _
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+SETTINGS_DOCTYPE = "Stancer Settings"
+MODULE = "Stancer Integration"
+
+CUSTOM_FIELDS = {
+	"Customer": [
+		{
+			"fieldname": "stancer_tab",
+			"fieldtype": "Tab Break",
+			"label": "Stancer",
+			"insert_after": "portal_users",
+		},
+		{
+			"fieldname": "stancer_references",
+			"fieldtype": "Table",
+			"label": "Stancer",
+			"options": "Stancer Customer Reference",
+			"insert_after": "stancer_tab",
+			"read_only": 1,
+			"no_copy": 1,
+			"description": "Ids of this customer at Stancer, one row per Stancer account and mode. Filled by the app.",
+		},
+	]
+}
+
+
+def before_install():
+	"""Stop before changing anything when another app already owns a "Stancer Settings" doctype.
+
+	Dokos v4 ships its own Stancer connector with a doctype of that name; installing over it
+	would take the doctype away from it.
+	"""
+	module = frappe.db.get_value("DocType", SETTINGS_DOCTYPE, "module")
+	if module and module != MODULE:
+		app = frappe.db.get_value("Module Def", module, "app_name") or module
+		frappe.throw(
+			_(
+				"The app {0} already provides the doctype {1}. Stancer Integration cannot be installed on this site beside it: use {0}'s Stancer connector, or uninstall it first."
+			).format(frappe.bold(app), frappe.bold(SETTINGS_DOCTYPE)),
+			title=_("Another Stancer connector is installed"),
+		)
+
+
+def after_install():
+	make_custom_fields()
+
+
+def after_migrate():
+	make_custom_fields()
+
+
+def make_custom_fields():
+	# create_custom_fields updates existing fields in place: safe on every migrate.
+	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True, update=True)
+
+
+def before_uninstall():
+	for doctype, fields in CUSTOM_FIELDS.items():
+		for field in fields:
+			name = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": field["fieldname"]})
+			if name:
+				frappe.delete_doc("Custom Field", name, ignore_permissions=True)

@@ -1,0 +1,64 @@
+"""Opaque payment-link tokens.
+
+A token names a Payment Request, encrypted and authenticated with the site's encryption key
+(Fernet), so it carries no amount, cannot be forged, and needs no database write to make:
+Dokos calls get_payment_url as Guest on every click of its Pay button.
+"""
+
+from urllib.parse import urlencode
+
+from cryptography.fernet import Fernet, InvalidToken
+from frappe.utils import get_url
+from frappe.utils.password import get_encryption_key
+
+PURPOSE = "stancer-checkout:"
+CHECKOUT_ROUTE = "stancer_checkout"
+RETURN_ROUTE = "stancer_return"
+
+
+def _fernet():
+	return Fernet(get_encryption_key().encode())
+
+
+def make_token(payment_request):
+	return _fernet().encrypt((PURPOSE + payment_request).encode()).decode()
+
+
+def read_token(token):
+	"""The Payment Request a token names, or None for an unknown, forged or garbled token."""
+	if not token or not isinstance(token, str) or len(token) > 1000:
+		return None
+	try:
+		text = _fernet().decrypt(token.encode()).decode()
+	except (InvalidToken, ValueError, TypeError):
+		return None
+	return text[len(PURPOSE) :] if text.startswith(PURPOSE) else None
+
+
+def checkout_url(payment_request, token=None):
+	return get_url(f"/{CHECKOUT_ROUTE}?" + urlencode({"token": token or make_token(payment_request)}))
+
+
+def return_url(record_name):
+	return get_url(f"/{RETURN_ROUTE}?" + urlencode({"ref": record_name}))
+
+
+def success_url(payment_request, redirect_to=None):
+	params = {"doctype": "Payment Request", "docname": payment_request}
+	if redirect_to:
+		params["redirect_to"] = redirect_to
+	return get_url("/payment-success?" + urlencode(params))
+
+
+def is_same_site_path(url):
+	"""Redirect targets from settings must stay on this site (no open redirect)."""
+	return bool(url) and url.startswith("/") and not url.startswith("//")
+
+
+def failure_redirect(settings):
+	if settings.failure_redirect_url and (
+		is_same_site_path(settings.failure_redirect_url)
+		or settings.failure_redirect_url.startswith("https://")
+	):
+		return settings.failure_redirect_url
+	return None

@@ -1,0 +1,22 @@
+"""Run a few app-owned steps as Administrator inside a guest request, and only those."""
+
+from contextlib import contextmanager
+
+import frappe
+
+
+@contextmanager
+def as_administrator():
+	"""Elevate for the block, then give the request back exactly the session it had.
+
+	frappe.set_user rewrites the session in place (user, sid, data, form_dict), so all of it is
+	put back: a guest stays a guest, a logged-in customer keeps their session.
+	"""
+	session = frappe.local.session
+	saved = (session.user, session.sid, session.data, frappe.local.form_dict)
+	frappe.set_user("Administrator")
+	try:
+		yield
+	finally:
+		frappe.set_user(saved[0])
+		session.sid, session.data, frappe.local.form_dict = saved[1], saved[2], saved[3]

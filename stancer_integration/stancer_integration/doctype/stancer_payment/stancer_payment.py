@@ -1,0 +1,70 @@
+# Copyright (c) 2026, stancer_integration contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+
+class StancerPayment(Document):
+	"""One Stancer payment attempt: the key for recording it exactly once and for its link.
+
+	Written by the app only (checkout, return page, webhooks, reconciliation).
+	"""
+
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		amount: DF.Currency
+		amount_minor: DF.Int
+		attention_reason: DF.SmallText | None
+		card_brand: DF.Data | None
+		card_last4: DF.Data | None
+		currency: DF.Link | None
+		customer: DF.Link | None
+		last_checked: DF.Datetime | None
+		last_error: DF.SmallText | None
+		link_token: DF.SmallText | None
+		mode: DF.Literal["", "Test", "Live"]
+		needs_attention: DF.Check
+		outcome: DF.Literal[
+			"Pending", "Authorized", "Paid", "Failed", "Expired", "Canceled", "Refunded", "Disputed"
+		]
+		payment_entry: DF.Link | None
+		payment_request: DF.Link | None
+		public_key: DF.Data | None
+		reference_doctype: DF.Link | None
+		reference_name: DF.DynamicLink | None
+		response_code: DF.Data | None
+		stancer_customer_id: DF.Data | None
+		stancer_id: DF.Data | None
+		stancer_settings: DF.Link | None
+		stancer_status: DF.Data | None
+		unique_id: DF.Data | None
+	# end: auto-generated types
+
+	@frappe.whitelist()
+	def refresh_from_stancer(self):
+		"""Desk button: fetch the payment again and record it if it is paid."""
+		frappe.only_for(("System Manager", "Accounts Manager"))
+		from stancer_integration.settlement import sync_record
+
+		result = sync_record(self.name)
+		return {"outcome": result.outcome, "message": _("Stancer says: {0}").format(_(result.outcome))}
+
+	@frappe.whitelist()
+	def capture(self):
+		"""Desk button for "authorize now, capture later": take the money, then record it."""
+		frappe.only_for(("System Manager", "Accounts Manager"))
+		from stancer_integration.settlement import sync_record
+
+		settings = frappe.get_doc("Stancer Settings", self.stancer_settings)
+		with settings.get_client() as client:
+			payment = client.payments.capture(self.stancer_id)
+		result = sync_record(self.name, payment)
+		return {"outcome": result.outcome, "payment_entry": result.payment_entry}

@@ -1,0 +1,54 @@
+// Copyright (c) 2026, stancer_integration contributors
+// For license information, please see license.txt
+
+frappe.ui.form.on("Stancer Settings", {
+	setup(frm) {
+		frm.set_query("payment_account", () => ({
+			filters: {
+				company: frm.doc.company,
+				is_group: 0,
+				account_type: ["in", ["Bank", "Cash"]],
+			},
+		}));
+		frm.set_query("bank_account", () => ({
+			filters: { company: frm.doc.company },
+		}));
+	},
+
+	refresh(frm) {
+		if (frm.doc.mode) {
+			frm.dashboard.set_headline_alert(
+				frm.doc.mode === "Live"
+					? __("Live mode: customers are charged for real.")
+					: __("Test mode: no real money moves."),
+				frm.doc.mode === "Live" ? "orange" : "blue"
+			);
+		}
+		if (!frm.is_new()) {
+			frm.add_custom_button(__("Test Connection"), () => {
+				frm.call({
+					doc: frm.doc,
+					method: "test_connection",
+					freeze: true,
+					freeze_message: __("Calling Stancer…"),
+				}).then((r) => {
+					const result = r.message || {};
+					frappe.msgprint({
+						title: result.ok ? __("Stancer connection") : __("Stancer connection failed"),
+						message: result.message,
+						indicator: result.ok ? "green" : "red",
+					});
+				});
+			});
+		}
+	},
+
+	company(frm) {
+		if (frm.doc.company && !frm.doc.currency) {
+			frappe.db.get_value("Company", frm.doc.company, "default_currency").then((r) => {
+				if (r.message) frm.set_value("currency", r.message.default_currency);
+			});
+		}
+		frm.set_value("payment_account", "");
+	},
+});

@@ -1,0 +1,204 @@
+# Copyright (c) 2026, stancer_integration contributors
+# For license information, please see license.txt
+
+import secrets
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from stancer_integration import gateway_records, links
+from stancer_integration.messages import error_message, validation_message
+from stancer_integration.stancer import StancerClient, errors, money, validation
+
+MANAGER_ROLES = ("System Manager", "Accounts Manager")
+
+
+class StancerSettings(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		api_base_url: DF.Data
+		bank_account: DF.Link | None
+		capture_mode: DF.Literal["Immediately", "Authorize now, capture later"]
+		company: DF.Link
+		currency: DF.Link
+		enabled: DF.Check
+		failure_redirect_url: DF.Data | None
+		gateway_name: DF.Data
+		make_default: DF.Check
+		mode: DF.Literal["", "Test", "Live"]
+		payment_account: DF.Link | None
+		payment_gateway: DF.Link | None
+		payment_gateway_account: DF.Link | None
+		payment_page_language: DF.Literal["", "fr", "en", "de", "es", "it", "nl", "pt"]
+		public_key: DF.Data
+		redirect_url: DF.Data | None
+		secret_key: DF.Password
+		three_d_secure: DF.Check
+		webhook_id: DF.Data | None
+		webhook_secret: DF.Password | None
+	# end: auto-generated types
+
+	def validate(self):
+		self.gateway_name = (self.gateway_name or "").strip()
+		self.public_key = (self.public_key or "").strip()
+		self.api_base_url = (self.api_base_url or "").strip().rstrip("/")
+		if not self.currency and self.company:
+			self.currency = frappe.get_cached_value("Company", self.company, "default_currency")
+		self.validate_keys()
+		self.validate_api_base_url()
+		self.validate_currency()
+		gateway_records.validate_payment_account(self)
+		if not self.webhook_secret:
+			# Stored in a Password field; it only ever leaves the site inside the webhook URL
+			# registered with Stancer.
+			self.webhook_secret = secrets.token_hex(32)
+
+	def validate_keys(self):
+		secret = self.get_secret_key()
+		try:
+			mode = validation.keys(self.public_key, secret)
+		except errors.ValidationError as error:
+			frappe.throw(validation_message(error), title=_("Invalid Stancer key"))
+		self.mode = "Live" if mode == "live" else "Test"
+
+	def validate_api_base_url(self):
+		try:
+			self.get_client(secret_key=self.get_secret_key())
+		except errors.ValidationError as error:
+			frappe.throw(validation_message(error), title=_("Invalid API base URL"))
+
+	def validate_currency(self):
+		try:
+			validation.currency(self.currency)
+		except errors.ValidationError as error:
+			frappe.throw(validation_message(error), title=_("Currency not supported"))
+
+	def on_update(self):
+		gateway, gateway_account = gateway_records.sync(self)
+		self.db_set({"payment_gateway": gateway, "payment_gateway_account": gateway_account}, notify=True)
+
+	def after_rename(self, old, new, merge=False):
+		self.db_set("gateway_name", new)
+		gateway_records.rename(old, new)
+		self.reload()
+		gateway, gateway_account = gateway_records.sync(self)
+		self.db_set({"payment_gateway": gateway, "payment_gateway_account": gateway_account})
+
+	def on_trash(self):
+		gateway = gateway_records.gateway_name(self.name)
+		if frappe.db.exists("Payment Request", {"payment_gateway": gateway, "docstatus": ("<", 2)}):
+			frappe.throw(
+				_(
+					"Payment Requests use the gateway {0}: disable these Stancer Settings instead of deleting them."
+				).format(frappe.bold(gateway))
+			)
+		for name in frappe.get_all("Payment Gateway Account", {"payment_gateway": gateway}, pluck="name"):
+			frappe.delete_doc("Payment Gateway Account", name, ignore_permissions=True, force=True)
+		if frappe.db.exists("Payment Gateway", gateway):
+			frappe.delete_doc("Payment Gateway", gateway, ignore_permissions=True, force=True)
+
+	# -- Stancer access -------------------------------------------------------------------
+
+	def get_secret_key(self):
+		"""The real secret key: the one being typed, else the stored one (never the mask)."""
+		typed = self.secret_key or ""
+		if typed and not set(typed) <= {"*"}:
+			return typed.strip()
+		if self.is_new():
+			return None
+		return self.get_password("secret_key", raise_exception=False)
+
+	def get_client(self, secret_key=None):
+		"""A client for this account only: one site's keys never serve another's call."""
+		return StancerClient(
+			secret_key=secret_key or self.get_secret_key(),
+			public_key=self.public_key,
+			api_base=self.api_base_url or "https://api.stancer.com",
+			user_agent=f"frappe/{frappe.__version__}",
+		)
+
+	@frappe.whitelist()
+	def test_connection(self):
+		"""Call Stancer with the stored secret key and say what happened, in the user's words."""
+		frappe.only_for(MANAGER_ROLES)
+		try:
+			client = self.get_client()
+		except errors.ValidationError as error:
+			return {"ok": False, "message": validation_message(error)}
+		try:
+			body = client.request("GET", "/v2/customers/", params={"limit": 1})
+		except errors.NotFoundError:
+			body = {}  # Stancer may answer an empty list with 404: the key was accepted
+		except errors.AuthenticationError:
+			return {
+				"ok": False,
+				"message": _("Stancer refused the secret key: check that it is complete and not revoked."),
+			}
+		except errors.UnavailableError:
+			return {
+				"ok": False,
+				"message": _(
+					"Stancer could not be reached at {0}. Check the API base URL and the network."
+				).format(client.api_base),
+			}
+		except errors.StancerError as error:
+			return {"ok": False, "message": error_message(error)}
+		finally:
+			client.close()
+		live = body.get("live_mode") if isinstance(body, dict) else None
+		expected_live = self.mode == "Live"
+		if live is not None and bool(live) != expected_live:
+			return {
+				"ok": False,
+				"message": _("Stancer answered in {0} mode but the keys are {1} keys.").format(
+					_("Live") if live else _("Test"), _(self.mode)
+				),
+			}
+		return {
+			"ok": True,
+			"mode": self.mode,
+			"message": _("Connected to Stancer in {0} mode.").format(_(self.mode)),
+		}
+
+	# -- what ERPNext, payments and Dokos call on a gateway controller ----------------------
+
+	def validate_transaction_currency(self, currency):
+		try:
+			validation.currency(currency)
+		except errors.ValidationError as error:
+			frappe.throw(validation_message(error), title=_("Currency not supported"))
+
+	def validate_minimum_transaction_amount(self, currency, amount):
+		try:
+			validation.amount(money.to_minor(amount, currency))
+		except errors.ValidationError as error:
+			frappe.throw(validation_message(error), title=_("Amount too small"))
+
+	def get_payment_url(self, **kwargs):
+		"""Our own checkout link for a Payment Request: an opaque token, never an amount.
+
+		Callers pass title, description and payer name (sometimes as bytes) and extra keys such
+		as payment_key, payment_gateway or redirect_to: all accepted, none trusted; the
+		Payment Request is read on the server when the link is opened.
+		"""
+		reference_doctype = kwargs.get("reference_doctype")
+		reference_name = kwargs.get("reference_docname") or kwargs.get("order_id")
+		if isinstance(reference_name, bytes):
+			reference_name = reference_name.decode()
+		if reference_doctype != "Payment Request":
+			frappe.throw(_("Stancer payments are taken through Payment Requests."))
+		if not reference_name or not frappe.db.exists("Payment Request", reference_name):
+			frappe.throw(_("Payment Request {0} does not exist.").format(reference_name))
+		return links.checkout_url(reference_name)
+
+	def on_payment_request_submission(self, payment_request):
+		"""True: ERPNext then makes the payment URL and sends it by e-mail."""
+		self.validate_transaction_currency(payment_request.currency)
+		return True

@@ -1,0 +1,246 @@
+"""Shared set-up for the bench tests: one local Stancer sandbox per test process, a French
+company in EUR, and Stancer Settings pointing at the sandbox. No network beyond loopback."""
+
+import atexit
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit
+
+import frappe
+import requests
+
+from stancer_integration.sandbox import SandboxServer
+
+COMPANY = "Stancer Test SAS"
+COMPANY_ABBR = "STS"
+
+_sandbox = None
+
+
+def sandbox():
+	"""The sandbox of this test process, started on first use on a free loopback port."""
+	global _sandbox
+	if _sandbox is None:
+		_sandbox = SandboxServer(port=0).start()
+	return _sandbox
+
+
+def make_company(name=COMPANY, abbr=COMPANY_ABBR, currency="EUR", country="France"):
+	if not frappe.db.exists("Company", name):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": name,
+				"abbr": abbr,
+				"default_currency": currency,
+				"country": country,
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_settings(gateway_name, company=COMPANY, keys=None, live=False, **fields):
+	"""Stancer Settings for a fresh sandbox account (or the given keys)."""
+	keys = keys or sandbox().create_account(live=live)
+	public_key, secret_key = keys["public_key"], keys["secret_key"]
+	doc = frappe.get_doc(
+		dict(
+			{
+				"doctype": "Stancer Settings",
+				"gateway_name": gateway_name,
+				"company": company,
+				"public_key": public_key,
+				"secret_key": secret_key,
+				"api_base_url": sandbox().url,
+			},
+			**fields,
+		)
+	)
+	doc.insert(ignore_permissions=True)
+	doc.flags.sandbox_account = keys.get("account_id")
+	return doc
+
+
+def make_user(email, roles):
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		)
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	user.add_roles(*roles)
+	return email
+
+
+# -- a real web server for end-to-end tests ----------------------------------------------------
+
+_server = None
+
+
+def free_port():
+	with socket.socket() as s:
+		s.bind(("127.0.0.1", 0))
+		return s.getsockname()[1]
+
+
+def web_server():
+	"""This site served by `frappe serve` (threaded werkzeug, as `bench serve`) on a free
+	loopback port, for tests that go through the pages as a customer's browser does. Data the
+	test process makes must be committed before the server can see it."""
+	global _server
+	if _server:
+		return _server
+	port = free_port()
+	log = open(os.path.join(frappe.get_site_path("logs"), "stancer-test-server.log"), "ab")
+	process = subprocess.Popen(
+		[
+			sys.executable,
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"--site",
+			frappe.local.site,
+			"serve",
+			"--port",
+			str(port),
+			"--noreload",
+		],
+		cwd=os.path.abspath(frappe.local.sites_path),
+		stdout=log,
+		stderr=log,
+	)
+	atexit.register(process.terminate)
+	url = f"http://127.0.0.1:{port}"
+	deadline = time.monotonic() + 90
+	while time.monotonic() < deadline:
+		try:
+			if requests.get(f"{url}/api/method/ping", timeout=2).status_code == 200:
+				_server = url
+				return url
+		except requests.RequestException:
+			pass
+		if process.poll() is not None:
+			break
+		time.sleep(0.3)
+	process.terminate()
+	raise RuntimeError("The test web server did not start: see logs/stancer-test-server.log")
+
+
+def on_server(url):
+	"""The same path and query, on the test web server."""
+	parts = urlsplit(url)
+	return web_server() + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def pay_on_page(page_url, number, exp="12/34", cvc="123", threeds="authenticate"):
+	"""Pay on the sandbox's hosted page as a customer would; return where it sends them."""
+	base = re.match(r"^(https?://[^/]+)", page_url).group(1)
+	with requests.Session() as session:
+		session.get(page_url, timeout=10).raise_for_status()
+		answer = session.post(
+			page_url, data={"number": number, "exp": exp, "cvc": cvc}, allow_redirects=False, timeout=10
+		)
+		location = answer.headers.get("Location", "")
+		if answer.status_code == 303 and location.split("?")[0].endswith("/3ds"):
+			challenge = location if location.startswith("http") else base + location
+			session.get(challenge, timeout=10).raise_for_status()
+			answer = session.post(challenge, data={"action": threeds}, allow_redirects=False, timeout=10)
+		return answer.headers.get("Location")
+
+
+# -- sales documents -----------------------------------------------------------------------------
+
+
+def make_customer(name, email=None, currency=None):
+	if not frappe.db.exists("Customer", name):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_type": "Company",
+				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
+				"territory": frappe.db.get_value("Territory", {"is_group": 0}),
+				"default_currency": currency,
+				"email_id": email,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_item(code="Stancer Test Service"):
+	if not frappe.db.exists("Item", code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert(ignore_permissions=True)
+	return code
+
+
+def make_price_list(currency):
+	name = f"Stancer {currency}"
+	if not frappe.db.exists("Price List", name):
+		frappe.get_doc(
+			{
+				"doctype": "Price List",
+				"price_list_name": name,
+				"currency": currency,
+				"selling": 1,
+				"enabled": 1,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_exchange_rate(from_currency, to_currency, rate):
+	"""A stored rate, so ERPNext never asks a currency API on the network."""
+	filters = {"from_currency": from_currency, "to_currency": to_currency, "date": frappe.utils.nowdate()}
+	if not frappe.db.exists("Currency Exchange", filters):
+		frappe.get_doc(
+			dict(filters, doctype="Currency Exchange", exchange_rate=rate, for_selling=1, for_buying=1)
+		).insert(ignore_permissions=True)
+
+
+def make_sales_order(customer, rate, currency="EUR", company=COMPANY, conversion_rate=1.0):
+	today = frappe.utils.nowdate()
+	order = frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"customer": customer,
+			"company": company,
+			"currency": currency,
+			"conversion_rate": conversion_rate,
+			"selling_price_list": make_price_list(currency),
+			"price_list_currency": currency,
+			"plc_conversion_rate": conversion_rate,
+			"transaction_date": today,
+			"delivery_date": today,
+			"items": [{"item_code": make_item(), "qty": 1, "rate": rate, "delivery_date": today}],
+		}
+	)
+	order.insert(ignore_permissions=True)
+	order.submit()
+	return order
+
+
+def make_payment_request(order, settings, email="buyer@example.org"):
+	from erpnext.accounts.doctype.payment_request.payment_request import make_payment_request as make
+
+	return make(
+		dt=order.doctype,
+		dn=order.name,
+		payment_gateway_account=settings.payment_gateway_account,
+		recipient_id=email,
+		submit_doc=1,
+		mute_email=1,
+		return_doc=1,
+	)

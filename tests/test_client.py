@@ -60,11 +60,31 @@ def all_calls(sandbox, path):
 	return [entry for entry in answer.json()["requests"] if entry["path"] == path]
 
 
+_FAULTED = []  # (sandbox url, account id) whose faults are reset after the test
+
+
 def set_faults(sandbox, account, **faults):
+	"""Faults scoped to `account`, reset after the test (see `reset_faults`)."""
 	answer = requests.post(
 		f"{sandbox.url}/_sandbox/faults", json={"account": account["account_id"], **faults}, timeout=5
 	)
 	answer.raise_for_status()
+	_FAULTED.append((sandbox.url, account["account_id"]))
+
+
+def reset_recorded_faults():
+	while _FAULTED:
+		url, account_id = _FAULTED.pop()
+		requests.delete(
+			f"{url}/_sandbox/faults", params={"account": account_id}, timeout=5
+		).raise_for_status()
+
+
+@pytest.fixture(autouse=True)
+def reset_faults():
+	# Leave the sandbox as found: other test files read the whole fault state.
+	yield
+	reset_recorded_faults()
 
 
 def new_ref(prefix="T"):
@@ -602,9 +622,7 @@ def collect_errors(sandbox, account):
 		catch(lambda: client.payments.list())  # 503
 		set_faults(sandbox, account, latency_ms=500)
 		catch(lambda: client.payments.list())  # read timeout
-		requests.delete(
-			f"{sandbox.url}/_sandbox/faults", params={"account": account["account_id"]}, timeout=5
-		)
+		reset_recorded_faults()
 	with StancerClient(
 		account["secret_key"], api_base=f"http://127.0.0.1:{free_port()}", backoff=0
 	) as client:

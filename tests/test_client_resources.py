@@ -6,7 +6,7 @@ Payments are paid the way a customer does it: the hosted page's form is posted w
 
 import pytest
 import requests
-from test_client import calls, make_client, new_ref, set_faults
+from test_client import calls, make_client, new_ref, reset_recorded_faults, set_faults
 
 from stancer_integration.stancer import StancerClient, statuses
 from stancer_integration.stancer.errors import (
@@ -20,6 +20,12 @@ from stancer_integration.stancer.statuses import Outcome
 VISA = "4242424242424242"
 REFUSED = "4000000000000002"
 RETURN_URL = "http://127.0.0.1:8000/stancer/return"  # loopback http: accepted with a sandbox only
+
+
+@pytest.fixture(autouse=True)
+def reset_faults():
+	yield
+	reset_recorded_faults()
 
 
 @pytest.fixture

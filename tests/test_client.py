@@ -470,6 +470,9 @@ BAD_CALLS = {
 	"customer without email or mobile": lambda c: c.customers.create(name="Jeanne Martin"),
 	"customer name long": lambda c: c.customers.create(name="x" * 65, email="jeanne@example.org"),
 	"customer email short": lambda c: c.customers.create(email="a@b"),
+	"customer name short": lambda c: c.customers.create(name="Li", email="li@example.org"),
+	"customer mobile short": lambda c: c.customers.create(mobile="0612345"),
+	"customer mobile long": lambda c: c.customers.create(mobile="+33 6 12 34 56 78"),
 	"customer external_id long": lambda c: c.customers.create(
 		email="jeanne@example.org", external_id="x" * 37
 	),

@@ -261,9 +261,10 @@ class TestIntents:
 
 
 class TestRefunds:
-	def test_create_and_get_partial_refund(self, client, pay_page):
+	def test_create_and_get_partial_refund(self, client, pay_page, sandbox, account):
 		payment = paid_payment(client, pay_page)
 		refund = client.refunds.create(payment=payment, amount=1000)  # the payment object: its id is sent
+		assert len(calls(sandbox, account, "POST", "/v1/refunds/")) == 1  # v1, as Stancer's plugins do
 		assert refund["id"].startswith("refd_")
 		assert refund["payment"] == payment["id"]
 		assert refund["amount"] == 1000
@@ -335,6 +336,11 @@ class TestWebhooks:
 		assert [h["id"] for h in client.webhooks.list()] == [other["id"]]
 		with pytest.raises(NotFoundError):
 			client.webhooks.delete(hook["id"])
+
+	def test_webhook_url_must_be_https_outside_loopback(self, client):
+		with pytest.raises(ValidationError) as info:
+			client.webhooks.create(url="http://erp.example.org/hook")
+		assert info.value.field == "url"
 
 	def test_webhooks_are_per_account(self, sandbox, client):
 		hook = client.webhooks.create(url="https://erp.example.org/hook")

@@ -311,3 +311,42 @@ class TestKeys:
 		text = " ".join([str(error), repr(error), error.message, repr(error.args), repr(error.params)])
 		assert TAIL not in text
 		assert TAIL[:-1] not in text
+
+
+class TestCustomerFields:
+	@pytest.mark.parametrize(
+		"check, good, bad, code",
+		[
+			(
+				validation.customer_name,
+				["Jeanne Martin", "Ada", "x" * 64],
+				["", "Li", "x" * 65, None],
+				"customer_name_length",
+			),
+			(
+				validation.customer_email,
+				["a@b.c", "jeanne@example.org"],
+				["a@b", "x" * 60 + "@e.org", None],
+				"customer_email_length",
+			),
+			(
+				validation.customer_mobile,
+				["+33612345678", "06123456"],
+				["0612345", "+336123456789012345", 33612345678],
+				"customer_mobile_length",
+			),
+		],
+	)
+	def test_lengths(self, check, good, bad, code):
+		for value in good:
+			assert check(value) == value
+		for value in bad:
+			error = refused(check, value)
+			assert error.code == code
+			assert set(error.params) == {"field", "min", "max"}
+
+
+def test_return_url_field_name():
+	error = refused(validation.return_url, "http://hooks.example.org", field="url")
+	assert error.field == "url"
+	assert error.code == "url_https"

@@ -241,11 +241,17 @@ class Customers(_Resource):
 
 	def create(self, *, name=None, email=None, mobile=None, external_id=None, **extra):
 		if not email and not mobile:
-			raise ValidationError("A Stancer customer needs an email or a mobile number", field="email")
-		if name is not None and not 1 <= len(name) <= 64:
-			raise ValidationError("A customer name is at most 64 characters", field="name")
-		if email is not None and not 5 <= len(email) <= 64:
-			raise ValidationError("A customer email must be 5 to 64 characters long", field="email")
+			raise ValidationError(
+				"A Stancer customer needs an email or a mobile number",
+				field="email",
+				code="customer_contact_missing",
+			)
+		if name is not None:
+			validation.customer_name(name)
+		if email is not None:
+			validation.customer_email(email)
+		if mobile is not None:
+			validation.customer_mobile(mobile)
 		if external_id is not None:
 			validation.reference(external_id, "external_id")
 		body = _clean(dict(extra, name=name, email=email, mobile=mobile, external_id=external_id))
@@ -450,7 +456,7 @@ class Webhooks(_Resource):
 	path = "/v2/webhooks/"
 
 	def create(self, *, url, events=None):
-		body = {"url": self.client.check_return_url(url)}
+		body = {"url": validation.return_url(url, allow_http=self.client.is_sandbox, field="url")}
 		if events:
 			body["events"] = list(events)
 		return self.client.request("POST", self.path, json=body)

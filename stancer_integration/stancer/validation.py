@@ -12,6 +12,8 @@ MAX_ID_LENGTH = 36
 MIN_DESCRIPTION, MAX_DESCRIPTION = 3, 64
 MAX_RETURN_URL = 2048
 DEFAULT_DESCRIPTION = "Payment"
+MIN_CUSTOMER_NAME, MIN_CUSTOMER_EMAIL, MAX_CUSTOMER_FIELD = 3, 5, 64
+MIN_CUSTOMER_MOBILE, MAX_CUSTOMER_MOBILE = 8, 16
 
 KEY_PATTERN = re.compile(r"^(pprod|ptest|sprod|stest)_[A-Za-z0-9]{24}$")
 MODES = {"test": "test", "prod": "live"}
@@ -105,20 +107,45 @@ def stable_reference(name):
 	return f"{text[: MAX_ID_LENGTH - 13]}~{digest}"
 
 
-def return_url(value, allow_http=False):
+def return_url(value, allow_http=False, field="return_url"):
 	"""https only; plain http is allowed for a loopback host when talking to a local sandbox."""
 	if not isinstance(value, str) or len(value) > MAX_RETURN_URL:
 		raise ValidationError(
-			f"return_url must be a URL of at most {MAX_RETURN_URL} characters", field="return_url", code="url"
+			f"{field} must be a URL of at most {MAX_RETURN_URL} characters", field=field, code="url"
 		)
 	scheme, host, _port = split_url(value)
 	if not host:
-		raise ValidationError(f"return_url is not a URL: {value!r}", field="return_url", code="url")
+		raise ValidationError(f"{field} is not a URL: {value!r}", field=field, code="url")
 	if scheme == "https":
 		return value
 	if scheme == "http" and allow_http and is_loopback_host(host):
 		return value
-	raise ValidationError("return_url must use https", field="return_url", code="url_https")
+	raise ValidationError(f"{field} must use https", field=field, code="url_https")
+
+
+def customer_name(value):
+	"""3 to 64 characters (Stancer's PHP SDK and API; shorter names are refused with a 400)."""
+	return _length(value, "name", MIN_CUSTOMER_NAME, MAX_CUSTOMER_FIELD, "customer_name_length")
+
+
+def customer_email(value):
+	return _length(value, "email", MIN_CUSTOMER_EMAIL, MAX_CUSTOMER_FIELD, "customer_email_length")
+
+
+def customer_mobile(value):
+	"""8 to 16 characters, E.164 style (+33612345678): strip spaces before calling."""
+	return _length(value, "mobile", MIN_CUSTOMER_MOBILE, MAX_CUSTOMER_MOBILE, "customer_mobile_length")
+
+
+def _length(value, field, minimum, maximum, code):
+	if not isinstance(value, str) or not minimum <= len(value) <= maximum:
+		raise ValidationError(
+			f"The customer {field} must be {minimum} to {maximum} characters long",
+			field=field,
+			code=code,
+			params={"field": field, "min": minimum, "max": maximum},
+		)
+	return value
 
 
 def key_mode(key, field="key"):

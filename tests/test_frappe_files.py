@@ -319,6 +319,32 @@ def test_form_script_uses_only_its_fields(path):
 	assert not unknown, f"{rel(script)} uses fields that {path.name} does not have: {unknown}"
 
 
+LIST_ADD_FIELDS = re.compile(r"\badd_fields\s*:\s*\[([^\]]*)\]")
+
+
+def list_script_fields(source):
+	"""`doc.x` in list view settings (get_indicator, formatters) and `add_fields: [...]`."""
+	names = set(re.findall(r"(?<![\w.])doc\.(\w+)", source))
+	for match in LIST_ADD_FIELDS.finditer(source):
+		names.update(re.findall(JS_STRING, match.group(1)))
+	return names
+
+
+def test_list_script_field_extraction():
+	source = """add_fields: ["outcome", 'needs_attention'], get_indicator(doc) { doc.status; frm.doc.x; }"""
+	assert list_script_fields(source) == {"outcome", "needs_attention", "status"}
+
+
+@pytest.mark.parametrize("path", DOCTYPE_JSONS, ids=DOCTYPE_IDS)
+def test_list_script_uses_only_its_fields(path):
+	script = path.with_name(f"{path.parent.name}_list.js")
+	if not script.is_file():
+		pytest.skip(f"no list view script {rel(script)}")
+	fields = set(fieldnames(load(path))) | FORM_DOC_ATTRIBUTES
+	unknown = sorted(list_script_fields(script.read_text(encoding="utf-8")) - fields)
+	assert not unknown, f"{rel(script)} uses fields that {path.name} does not have: {unknown}"
+
+
 # -- hooks -----------------------------------------------------------------------------------------
 
 

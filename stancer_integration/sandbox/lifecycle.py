@@ -82,7 +82,7 @@ def begin_challenge(engine, part, payment, card, redirect_url):
 	payment.pending = True
 	payment.auth_status = "attempted"
 	payment.auth_redirect = redirect_url
-	engine.emit(part, "payment.updated", payment.to_json(part.cards))
+	# The payment's status stays null (no payment.updated); an intent moves to require_authentication.
 	sync_intent(engine, part, payment)
 
 

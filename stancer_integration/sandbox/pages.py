@@ -1,5 +1,6 @@
 """HTML of the hosted payment page, in English or French: small, self-contained, all escaped."""
 
+import json
 from html import escape
 
 from stancer_integration.sandbox.cards import CARDS
@@ -176,15 +177,20 @@ def message_page(lang, title_key, text_key):
 	return _page(lang, t[title_key], f"<h1>{escape(t[title_key])}</h1><p>{escape(t[text_key])}</p>")
 
 
+def _shown(value):
+	# JSON spelling (null, false), as the API shows it.
+	return value if isinstance(value, str) else json.dumps(value)
+
+
 def return_page(lang, payment):
 	t = TEXT[lang]
 	rows = "".join(
-		f"<tr><td>{escape(key)}</td><td><code>{escape(str(payment.get(key)))}</code></td></tr>"
+		f"<tr><td>{escape(key)}</td><td><code>{escape(_shown(payment.get(key)))}</code></td></tr>"
 		for key in ("id", "status", "response", "amount", "currency", "order_id", "live_mode")
 	)
 	body = (
 		f"<h1>{escape(t['return_title'])}</h1>"
-		f'<p>{escape(t["status"])} <strong id="status">{escape(str(payment.get("status")))}</strong></p>'
+		f'<p>{escape(t["status"])} <strong id="status">{escape(_shown(payment.get("status")))}</strong></p>'
 		f"<table>{rows}</table>"
 	)
 	return _page(lang, t["return_title"], body)

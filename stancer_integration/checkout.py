@@ -250,6 +250,9 @@ def handle_return(record_name):
 			location=links.return_url(record_name),
 			message=_("Your payment is being processed. This page will tell you the result in a moment."),
 		)
+	failure = links.configured_redirect(settings.failure_redirect_url)
+	if failure:
+		return Checkout("redirect", record.payment_request, location=failure)
 	return Checkout(
 		"failed",
 		record.payment_request,

@@ -126,7 +126,8 @@ def ensure_stancer_customer(customer, settings, client, email=None):
 	mobile = mobile if E164.match(mobile) else None
 	if not email and not mobile:
 		return None
-	name = " ".join((data.customer_name or customer).split())[:64] or None
+	name = " ".join((data.customer_name or customer).split())[:64]
+	name = name if len(name) >= 3 else None  # Stancer refuses shorter names
 	stancer = client.customers.find_or_create(
 		stable_reference(customer), name=name, email=email, mobile=mobile
 	)

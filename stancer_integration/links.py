@@ -51,14 +51,10 @@ def success_url(payment_request, redirect_to=None):
 
 
 def is_same_site_path(url):
-	"""Redirect targets from settings must stay on this site (no open redirect)."""
 	return bool(url) and url.startswith("/") and not url.startswith("//")
 
 
-def failure_redirect(settings):
-	if settings.failure_redirect_url and (
-		is_same_site_path(settings.failure_redirect_url)
-		or settings.failure_redirect_url.startswith("https://")
-	):
-		return settings.failure_redirect_url
-	return None
+def configured_redirect(url):
+	"""A redirect set in Stancer Settings: a path on this site or an https URL, else None."""
+	url = (url or "").strip()
+	return url if is_same_site_path(url) or url.startswith("https://") else None

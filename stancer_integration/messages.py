@@ -41,6 +41,16 @@ def validation_message(error):
 		"key_mode_mismatch": lambda: _(
 			"The public key is a {0} key but the secret key is a {1} key: use both keys of the same mode."
 		).format(mode_label(p.get("public_mode")), mode_label(p.get("secret_mode"))),
+		"customer_name_length": lambda: _(
+			"The customer name sent to Stancer must be 3 to 64 characters long."
+		),
+		"customer_email_length": lambda: _(
+			"The customer email sent to Stancer must be 5 to 64 characters long."
+		),
+		"customer_mobile_length": lambda: _(
+			"The customer mobile number sent to Stancer must be 8 to 16 characters long."
+		),
+		"customer_contact_missing": lambda: _("Stancer needs an email or a mobile number for the customer."),
 		"api_base": lambda: _(
 			"The API base URL must use https (plain http only for a sandbox on this machine)."
 		),

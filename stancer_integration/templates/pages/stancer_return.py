@@ -20,7 +20,7 @@ def _limit():
 @rate_limit(limit=_limit, seconds=600)
 def get_context(context):
 	result = handle_return(frappe.form_dict.get("ref"))
-	if result.state == "paid":
+	if result.state in ("paid", "redirect"):
 		frappe.flags.redirect_location = result.location
 		raise frappe.Redirect(302)
 	context.no_cache = 1

@@ -7,6 +7,7 @@ import collections
 import heapq
 import itertools
 import json
+import logging
 import threading
 import time
 
@@ -16,6 +17,8 @@ from stancer_integration.sandbox.faults import Faults
 from stancer_integration.sandbox.ids import new_id
 from stancer_integration.sandbox.store import DEMO_ACCOUNT, Store
 from stancer_integration.sandbox.webhooks import WebhookDispatcher
+
+log = logging.getLogger(__name__)
 
 DEFAULTS = {
 	"auth_expiry": 7 * 24 * 3600,  # an uncaptured authorization expires after 7 days
@@ -94,7 +97,7 @@ class Engine:
 			try:
 				self.sweep()
 			except Exception:  # a sweep bug must not kill the thread; reads still apply changes
-				pass
+				log.exception("sandbox sweep failed")
 
 	# -- events --------------------------------------------------------------------------------
 

@@ -18,9 +18,10 @@ def _events(value):
 
 
 def _url(value):
-	# Receivers are often local test servers: http is accepted anywhere for webhooks.
+	# Receivers are often local test servers: plain http is accepted for any host here.
 	if isinstance(value, str) and value.startswith("http://"):
-		return check.url("https://" + value[len("http://") :], "url") and value
+		check.url("https://" + value[len("http://") :], "url")  # every other rule still applies
+		return value
 	return check.url(value, "url")
 
 

@@ -134,3 +134,10 @@ def test_request_log_has_no_keys(sandbox_url, account, api):
 	]
 	assert all(isinstance(e["time"], float) for e in entries)
 	assert account["secret_key"] not in log.text and account["public_key"] not in log.text
+
+
+def test_fail_status_does_not_leak_into_later_faults(api, faults):
+	faults(fail_next=1, fail_status=429)
+	assert api.get("/v2/payments/").status_code == 429
+	faults(fail_next=1)
+	assert api.get("/v2/payments/").status_code == 503

@@ -73,3 +73,15 @@ def test_module_command_prints_a_demo_link():
 	finally:
 		process.terminate()
 		process.wait(timeout=10)
+
+
+def test_sandbox_never_imports_frappe():
+	folder = os.path.join(
+		os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "stancer_integration", "sandbox"
+	)
+	for root, _, files in os.walk(folder):
+		for name in files:
+			if name.endswith(".py"):
+				with open(os.path.join(root, name), encoding="utf-8") as handle:
+					source = handle.read()
+				assert not re.search(r"^\s*(import|from)\s+frappe\b", source, re.M), name

@@ -71,6 +71,8 @@ class Faults:
 			if body["fail_status"] not in ALLOWED_FAIL_STATUS:
 				raise ApiError(400, f"Invalid `fail_status`: one of {ALLOWED_FAIL_STATUS}")
 			changes["fail_status"] = body["fail_status"]
+		elif "fail_next" in body:
+			changes["fail_status"] = 503  # a 429 asked earlier does not leak into this call's failures
 		if "webhooks" in body:
 			if body["webhooks"] not in WEBHOOK_MODES:
 				raise ApiError(400, 'Invalid `webhooks`: "drop", "duplicate" or null')

@@ -1,6 +1,7 @@
 """The payments API: validation, unique_id, capture, lists, expiry and disputes on the clock, saved cards."""
 
 import re
+import threading
 
 import pytest
 import requests
@@ -283,3 +284,23 @@ def test_customers(api):
 		"/v2/payments/", json={"amount": 100, "currency": "eur", "customer": "cust_" + "x" * 24}
 	)
 	assert unknown.status_code == 404
+
+
+def test_concurrent_duplicates_make_one_payment(api):
+	answers = []
+
+	def post():
+		answers.append(
+			api.post("/v2/payments/", json={"amount": 100, "currency": "eur", "unique_id": "RACE-1"})
+		)
+
+	threads = [threading.Thread(target=post) for _ in range(8)]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join()
+	assert sorted(answer.status_code for answer in answers) == [200] + [409] * 7
+	created = next(answer.json()["id"] for answer in answers if answer.status_code == 200)
+	assert all(
+		answer.json()["error"]["message"]["id"] == created for answer in answers if answer.status_code == 409
+	)

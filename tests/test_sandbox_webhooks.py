@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from stancer_integration.sandbox import SandboxServer
 from stancer_integration.sandbox import cards as test_cards
 from stancer_integration.stancer import signatures
 
@@ -226,3 +227,16 @@ def test_duplicate_fault(sandbox, account, api, pay_page, receiver):
 			f"{sandbox.url}/_sandbox/faults", params={"account": account["account_id"]}, timeout=5
 		)
 	assert events[0]["id"] == events[1]["id"]
+
+
+def test_sweep_thread_fires_a_dispute_without_any_read(pay_page, receiver):
+	hooks = receiver()
+	with SandboxServer(port=0, dispute_after=0.2, sweep_interval=0.05) as server:
+		keys = server.create_account()
+		auth = (keys["secret_key"], "")
+		requests.post(f"{server.url}/v2/webhooks/", json={"url": hooks.url}, auth=auth, timeout=5)
+		body = {"amount": 2599, "currency": "eur", "return_url": "https://shop.example.org/r"}
+		payment = requests.post(f"{server.url}/v2/payments/", json=body, auth=auth, timeout=5).json()
+		pay_page(f"{server.url}/{keys['public_key']}/{payment['id']}", test_cards.DISPUTED_LATER)
+		events = hooks.wait_for(2)
+	assert [e["data"]["object"]["status"] for e in events] == ["to_capture", "disputed"]

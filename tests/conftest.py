@@ -11,12 +11,11 @@ Each test gets its own account, so objects never leak between tests; a test that
 them to its account (`"account": account["account_id"]`) or resets them.
 """
 
-import re
-
 import pytest
 import requests
 
 from stancer_integration.sandbox import SandboxServer
+from stancer_integration.sandbox.shopper import pay_on_page
 
 
 @pytest.fixture(scope="session")
@@ -84,10 +83,6 @@ class PageResult:
 		return f"<PageResult {self.status_code} location={self.location!r}>"
 
 
-def _absolute(base, location):
-	return location if re.match(r"^https?://", location) else base + location
-
-
 @pytest.fixture
 def pay_page():
 	"""Pay on the hosted page: GET the form, POST the card, answer a 3-D Secure challenge if shown.
@@ -97,22 +92,6 @@ def pay_page():
 	"""
 
 	def pay(page_url, number, exp="12/34", cvc="123", threeds="authenticate", verify=True):
-		match = re.match(r"^(https?://[^/]+)", page_url)
-		base = match.group(1)
-		with requests.Session() as session:
-			session.verify = verify
-			form = session.get(page_url, timeout=10)
-			form.raise_for_status()
-			answer = session.post(
-				page_url, data={"number": number, "exp": exp, "cvc": cvc}, allow_redirects=False, timeout=10
-			)
-			location = answer.headers.get("Location", "")
-			if answer.status_code == 303 and location.split("?")[0].endswith("/3ds"):
-				challenge_url = _absolute(base, location)
-				session.get(challenge_url, timeout=10).raise_for_status()
-				answer = session.post(
-					challenge_url, data={"action": threeds}, allow_redirects=False, timeout=10
-				)
-			return PageResult(answer)
+		return PageResult(pay_on_page(page_url, number, exp=exp, cvc=cvc, threeds=threeds, verify=verify))
 
 	return pay

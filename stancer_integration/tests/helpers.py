@@ -3,7 +3,6 @@ company in EUR, and Stancer Settings pointing at the sandbox. No network beyond 
 
 import atexit
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from urllib.parse import urlsplit
 import frappe
 import requests
 
-from stancer_integration.sandbox import SandboxServer
+from stancer_integration.sandbox import SandboxServer, shopper
 
 COMPANY = "Stancer Test SAS"
 COMPANY_ABBR = "STS"
@@ -139,18 +138,7 @@ def on_server(url):
 
 def pay_on_page(page_url, number, exp="12/34", cvc="123", threeds="authenticate"):
 	"""Pay on the sandbox's hosted page as a customer would; return where it sends them."""
-	base = re.match(r"^(https?://[^/]+)", page_url).group(1)
-	with requests.Session() as session:
-		session.get(page_url, timeout=10).raise_for_status()
-		answer = session.post(
-			page_url, data={"number": number, "exp": exp, "cvc": cvc}, allow_redirects=False, timeout=10
-		)
-		location = answer.headers.get("Location", "")
-		if answer.status_code == 303 and location.split("?")[0].endswith("/3ds"):
-			challenge = location if location.startswith("http") else base + location
-			session.get(challenge, timeout=10).raise_for_status()
-			answer = session.post(challenge, data={"action": threeds}, allow_redirects=False, timeout=10)
-		return answer.headers.get("Location")
+	return shopper.pay_on_page(page_url, number, exp=exp, cvc=cvc, threeds=threeds).headers.get("Location")
 
 
 # -- sales documents -----------------------------------------------------------------------------

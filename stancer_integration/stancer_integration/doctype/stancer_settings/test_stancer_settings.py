@@ -8,7 +8,14 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from stancer_integration import customers, install
-from stancer_integration.tests.helpers import COMPANY, make_company, make_settings, make_user, sandbox
+from stancer_integration.tests.helpers import (
+	COMPANY,
+	make_company,
+	make_customer,
+	make_settings,
+	make_user,
+	sandbox,
+)
 
 MANAGER = "stancer-manager@example.com"
 ACCOUNTS_USER = "stancer-accounts-user@example.com"
@@ -271,17 +278,3 @@ class TestStancerSettings(FrappeTestCase):
 				"DocType", "Stancer Settings", "module", "Stancer Integration", update_modified=False
 			)
 		install.before_install()  # our own doctype: no objection
-
-
-def make_customer(name):
-	if not frappe.db.exists("Customer", name):
-		frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": name,
-				"customer_type": "Company",
-				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
-				"territory": frappe.db.get_value("Territory", {"is_group": 0}),
-			}
-		).insert(ignore_permissions=True)
-	return name

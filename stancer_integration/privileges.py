@@ -20,3 +20,14 @@ def as_administrator():
 	finally:
 		frappe.set_user(saved[0])
 		session.sid, session.data, frappe.local.form_dict = saved[1], saved[2], saved[3]
+
+
+MANAGER_ROLES = ("System Manager", "Accounts Manager")
+
+
+def require_manager():
+	"""Like frappe.only_for, but also enforced under tests (only_for skips its check there)."""
+	if frappe.session.user == "Administrator":
+		return
+	if not set(MANAGER_ROLES) & set(frappe.get_roles()):
+		raise frappe.PermissionError(frappe._("Only a System Manager or an Accounts Manager can do this."))

@@ -67,7 +67,10 @@ def settle(record_name, payment):
 
 
 def _settle_locked(record_name, payment):
-	payment_request = frappe.db.get_value(RECORD, record_name, "payment_request")
+	# Locking reads only until the Payment Request is locked: MariaDB's repeatable read takes
+	# its snapshot at the first plain read, which must come after the lock to see what the
+	# request that held it before us committed (its Payment Entry, say).
+	payment_request = frappe.db.get_value(RECORD, record_name, "payment_request", for_update=True)
 	# The one lock every path takes: the Payment Request row.
 	frappe.db.get_value("Payment Request", payment_request, "name", for_update=True)
 	record = frappe.get_doc(RECORD, record_name, for_update=True)

@@ -44,23 +44,27 @@ def make_company(name=COMPANY, abbr=COMPANY_ABBR, currency="EUR", country="Franc
 
 
 def make_settings(gateway_name, company=COMPANY, keys=None, live=False, **fields):
-	"""Stancer Settings for a fresh sandbox account (or the given keys)."""
+	"""Stancer Settings on a fresh sandbox account (or the given keys).
+
+	Settings left committed by an earlier run get the new keys: the sandbox forgets its
+	accounts when it stops."""
 	keys = keys or sandbox().create_account(live=live)
-	public_key, secret_key = keys["public_key"], keys["secret_key"]
-	doc = frappe.get_doc(
-		dict(
-			{
-				"doctype": "Stancer Settings",
-				"gateway_name": gateway_name,
-				"company": company,
-				"public_key": public_key,
-				"secret_key": secret_key,
-				"api_base_url": sandbox().url,
-			},
-			**fields,
-		)
+	values = dict(
+		{
+			"company": company,
+			"public_key": keys["public_key"],
+			"secret_key": keys["secret_key"],
+			"api_base_url": sandbox().url,
+		},
+		**fields,
 	)
-	doc.insert(ignore_permissions=True)
+	if frappe.db.exists("Stancer Settings", gateway_name):
+		doc = frappe.get_doc("Stancer Settings", gateway_name)
+		doc.update(values)
+		doc.save(ignore_permissions=True)
+	else:
+		doc = frappe.get_doc(dict(values, doctype="Stancer Settings", gateway_name=gateway_name))
+		doc.insert(ignore_permissions=True)
 	doc.flags.sandbox_account = keys.get("account_id")
 	return doc
 

@@ -14,11 +14,17 @@ no_cache = 1
 
 
 def _limit():
-	return frappe.conf.get("stancer_return_rate_limit") or 60
+	# One budget per visitor IP for both Stancer pages (Frappe keys page limits by IP only).
+	return frappe.conf.get("stancer_rate_limit") or 60
+
+
+def get_context(context):
+	# Frappe inspects get_context's own arguments, which a decorator would hide.
+	return _context(context)
 
 
 @rate_limit(limit=_limit, seconds=600)
-def get_context(context):
+def _context(context):
 	result = handle_return(frappe.form_dict.get("ref"))
 	if result.state in ("paid", "redirect"):
 		frappe.flags.redirect_location = result.location

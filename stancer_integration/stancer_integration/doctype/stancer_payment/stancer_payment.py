@@ -5,6 +5,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from stancer_integration.privileges import require_manager
+
 
 class StancerPayment(Document):
 	"""One Stancer payment attempt: the key for recording it exactly once and for its link.
@@ -51,7 +53,7 @@ class StancerPayment(Document):
 	@frappe.whitelist()
 	def refresh_from_stancer(self):
 		"""Desk button: fetch the payment again and record it if it is paid."""
-		frappe.only_for(("System Manager", "Accounts Manager"))
+		require_manager()
 		from stancer_integration.settlement import sync_record
 
 		result = sync_record(self.name)
@@ -60,7 +62,7 @@ class StancerPayment(Document):
 	@frappe.whitelist()
 	def capture(self):
 		"""Desk button for "authorize now, capture later": take the money, then record it."""
-		frappe.only_for(("System Manager", "Accounts Manager"))
+		require_manager()
 		from stancer_integration.settlement import sync_record
 
 		settings = frappe.get_doc("Stancer Settings", self.stancer_settings)

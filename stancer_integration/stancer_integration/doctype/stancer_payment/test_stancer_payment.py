@@ -4,10 +4,12 @@
 page → our return page → Payment Entry. A real web server serves the site; the sandbox plays
 Stancer on loopback. These tests commit: the server only sees committed data."""
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import frappe
 import requests
+from frappe.installer import update_site_config
 from frappe.tests.utils import FrappeTestCase
 
 from stancer_integration import links
@@ -25,12 +27,20 @@ from stancer_integration.tests.helpers import (
 	web_server,
 )
 
+RATE_KEY = "rl:None:127.0.0.1"  # Frappe's rate_limit key for a page, by IP
+
 # Linked doctypes whose ERPNext test records these tests do not need.
 test_ignore = ["Company", "Customer", "Payment Request", "Payment Entry", "Stancer Settings", "Currency"]
 
 SUCCESS = "4242424242424242"
 REFUSED = "4000000000000002"
 THREE_D_SECURE = "4000000000003220"
+
+
+def page_state(answer):
+	"""The state and message our page shows, for assertion messages."""
+	found = re.search(r'data-state="([a-z]*)">([^<]*)', answer.text)
+	return found.groups() if found else answer.text[:300]
 
 
 def entries_for(payment_request):
@@ -56,12 +66,10 @@ class TestCheckout(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		make_company()
-		cls.settings = (
-			frappe.get_doc("Stancer Settings", "E2E")
-			if frappe.db.exists("Stancer Settings", "E2E")
-			else make_settings("E2E")
-		)
-		cls.settings.db_set("api_base_url", sandbox().url)
+		cls.settings = make_settings("E2E")
+		# These tests open far more links from one IP than a customer would.
+		update_site_config("stancer_rate_limit", 100000)
+		frappe.cache.delete_value(RATE_KEY)
 		make_customer("Stancer Buyer", email="buyer@example.org")
 		frappe.db.commit()
 		web_server()
@@ -81,7 +89,7 @@ class TestCheckout(FrappeTestCase):
 	def pay(self, pr, card=SUCCESS, threeds="authenticate"):
 		"""Link → hosted page → return page. Returns the return page's answer."""
 		opened = self.open_link(pr)
-		self.assertEqual(opened.status_code, 302, opened.text[:500])
+		self.assertEqual(opened.status_code, 302, page_state(opened))
 		back = pay_on_page(opened.headers["Location"], card, threeds=threeds)
 		self.assertTrue(back and "/stancer_return?ref=" in back, back)
 		answer = requests.get(on_server(back), allow_redirects=False, timeout=60)
@@ -115,7 +123,11 @@ class TestCheckout(FrappeTestCase):
 		# The Stancer customer is kept on the Customer, for this account and mode.
 		row = frappe.get_all(
 			"Stancer Customer Reference",
-			filters={"parent": "Stancer Buyer", "stancer_settings": self.settings.name},
+			filters={
+				"parent": "Stancer Buyer",
+				"stancer_settings": self.settings.name,
+				"public_key": self.settings.public_key,
+			},
 			fields=["stancer_customer_id", "payment_method_id"],
 		)
 		self.assertEqual(len(row), 1)
@@ -284,6 +296,19 @@ class TestCheckout(FrappeTestCase):
 		# Stancer is back: the same link works.
 		self.pay(pr)
 		self.assertPaidOnce(pr)
+
+	def test_pages_are_rate_limited(self):
+		update_site_config("stancer_rate_limit", 3)
+		frappe.cache.delete_value(RATE_KEY)
+		try:
+			codes = [
+				requests.get(f"{web_server()}/stancer_return?ref=nope", timeout=30).status_code
+				for _ in range(5)
+			]
+		finally:
+			update_site_config("stancer_rate_limit", 100000)
+			frappe.cache.delete_value(RATE_KEY)
+		self.assertEqual(codes, [404, 404, 404, 429, 429])
 
 	# -- the gateway contract ------------------------------------------------------------
 

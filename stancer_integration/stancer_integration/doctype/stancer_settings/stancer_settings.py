@@ -9,9 +9,8 @@ from frappe.model.document import Document
 
 from stancer_integration import gateway_records, links
 from stancer_integration.messages import error_message, validation_message
+from stancer_integration.privileges import require_manager
 from stancer_integration.stancer import StancerClient, errors, money, validation
-
-MANAGER_ROLES = ("System Manager", "Accounts Manager")
 
 
 class StancerSettings(Document):
@@ -127,7 +126,7 @@ class StancerSettings(Document):
 	@frappe.whitelist()
 	def test_connection(self):
 		"""Call Stancer with the stored secret key and say what happened, in the user's words."""
-		frappe.only_for(MANAGER_ROLES)
+		require_manager()
 		try:
 			client = self.get_client()
 		except errors.ValidationError as error:

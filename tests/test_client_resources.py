@@ -10,6 +10,7 @@ from test_client import calls, make_client, new_ref, reset_recorded_faults, set_
 
 from stancer_integration.stancer import StancerClient, statuses
 from stancer_integration.stancer.errors import (
+	AuthenticationError,
 	ConflictError,
 	InvalidRequestError,
 	NotFoundError,
@@ -348,3 +349,17 @@ class TestWebhooks:
 			assert other.webhooks.list() == []
 			with pytest.raises(NotFoundError):
 				other.webhooks.delete(hook["id"])
+
+
+def test_check_connection_reports_the_mode(sandbox):
+	test_keys = sandbox.create_account()
+	live_keys = sandbox.create_account(live=True)
+	for keys, expected in ((test_keys, False), (live_keys, True)):
+		client = StancerClient(keys["secret_key"], keys["public_key"], api_base=sandbox.url, backoff=0)
+		assert client.check_connection() is expected
+
+
+def test_check_connection_refused_key(sandbox):
+	client = StancerClient("stest_" + "x" * 24, api_base=sandbox.url, backoff=0)
+	with pytest.raises(AuthenticationError):
+		client.check_connection()

@@ -211,6 +211,19 @@ class StancerClient:
 			start += len(items)
 		return found[:wanted]
 
+	def check_connection(self):
+		"""Make one cheap authenticated read; return Stancer's `live_mode` (None when unsaid).
+
+		Raises AuthenticationError for a refused key and UnavailableError when Stancer cannot
+		be reached. A list with nothing in it may answer 404: the key was accepted all the same.
+		"""
+		try:
+			body = self.request("GET", Customers.path, params={"limit": 1})
+		except NotFoundError:
+			return None
+		live = body.get("live_mode") if isinstance(body, dict) else None
+		return None if live is None else bool(live)
+
 	def payment_page_url(self, payment_id, lang=None):
 		"""The hosted page for a `paym_` payment (intents carry their own `url`)."""
 		if not self.public_key:

@@ -132,9 +132,7 @@ class StancerSettings(Document):
 		except errors.ValidationError as error:
 			return {"ok": False, "message": validation_message(error)}
 		try:
-			body = client.request("GET", "/v2/customers/", params={"limit": 1})
-		except errors.NotFoundError:
-			body = {}  # Stancer may answer an empty list with 404: the key was accepted
+			live = client.check_connection()
 		except errors.AuthenticationError:
 			return {
 				"ok": False,
@@ -151,9 +149,7 @@ class StancerSettings(Document):
 			return {"ok": False, "message": error_message(error)}
 		finally:
 			client.close()
-		live = body.get("live_mode") if isinstance(body, dict) else None
-		expected_live = self.mode == "Live"
-		if live is not None and bool(live) != expected_live:
+		if live is not None and live != (self.mode == "Live"):
 			return {
 				"ok": False,
 				"message": _("Stancer answered in {0} mode but the keys are {1} keys.").format(

@@ -5,11 +5,12 @@ Runs inside a bench (it needs frappe and a site with the app installed):
     cd /path/to/frappe-bench/sites
     ../env/bin/python /path/to/stancer_integration/benchmarks/bench_checkout.py --site SITE [--rounds 30]
 
-For each round it makes a Payment Request, then times one GET of its checkout link on a real web
-server (a new Stancer payment is made: the link's full first-click path) and, in the same run,
-the Stancer calls that path makes (customer lookup + payment creation) directly against the
-sandbox. It prints the medians and their difference (goal: under 50 ms). It commits documents:
-use a test site.
+Each round opens a new Payment Request's link (the full first-click path: a Stancer payment is
+created) twice over: through the app's handler in this process, as a guest, and through a real
+web server (`frappe serve`), as a browser. In the same run it times, on their own, the Stancer
+call that path makes once the customer is known (the payment creation) against the sandbox, and a trivial
+request to the web server. The app's own time is the handler's median minus the Stancer median
+(goal: under 50 ms). It commits documents: use a test site.
 """
 
 import argparse
@@ -36,49 +37,73 @@ def main():
 
 
 def run(rounds):
+	from stancer_integration import checkout, links
 	from stancer_integration.stancer.validation import stable_reference
 	from stancer_integration.tests import helpers
 
 	helpers.make_company()
-	settings = helpers.make_settings(f"Bench {frappe.generate_hash(length=6)}")
-	helpers.make_customer("Stancer Bench Buyer", email="bench@example.org")
-	frappe.db.commit()
-	helpers.web_server()
+	settings = helpers.make_settings("Bench Checkout")
+	buyer = helpers.make_customer("Stancer Bench Buyer", email="bench@example.org")
+	base = helpers.web_server()
 	client = settings.get_client()
 
-	# Warm up: the first request loads modules and caches in the server.
-	warm = helpers.make_payment_request(helpers.make_sales_order("Stancer Bench Buyer", 10), settings)
-	frappe.db.commit()
-	requests.get(helpers.on_server(warm.get_payment_url()), allow_redirects=False, timeout=60)
-
-	link_times, stancer_times = [], []
-	for _ in range(rounds):
-		pr = helpers.make_payment_request(helpers.make_sales_order("Stancer Bench Buyer", 12.5), settings)
+	def new_request():
+		pr = helpers.make_payment_request(helpers.make_sales_order(buyer, 12.5), settings)
 		frappe.db.commit()
-		url = helpers.on_server(pr.get_payment_url())
+		return pr
+
+	def timed(call):
 		start = time.perf_counter()
-		answer = requests.get(url, allow_redirects=False, timeout=60)
-		link_times.append(time.perf_counter() - start)
+		result = call()
+		return time.perf_counter() - start, result
+
+	# Warm up both paths: module imports, caches, the Stancer customer.
+	checkout.open_link(links.make_token(new_request().name))
+	customer_id = client.customers.find_by_external_id(stable_reference(buyer))["id"]
+	requests.get(helpers.on_server(new_request().get_payment_url()), allow_redirects=False, timeout=60)
+
+	handler, over_http, stancer, ping = [], [], [], []
+	for _ in range(rounds):
+		# The app's handler, in this process, as a guest opening a new link.
+		token = links.make_token(new_request().name)
+		frappe.set_user("Guest")
+		spent, result = timed(lambda token=token: checkout.open_link(token))
+		frappe.set_user("Administrator")
+		assert result.state == "redirect", result
+		handler.append(spent)
+
+		# The same path through the web server, as a browser sees it.
+		url = helpers.on_server(new_request().get_payment_url())
+		spent, answer = timed(lambda url=url: requests.get(url, allow_redirects=False, timeout=60))
 		assert answer.status_code == 302, answer.text[:300]
+		over_http.append(spent)
 
-		start = time.perf_counter()
-		client.customers.find_by_external_id(stable_reference("Stancer Bench Buyer"))
-		client.payments.create(
-			amount=1250,
-			currency="eur",
-			description="Benchmark",
-			order_id=pr.name,
-			unique_id=frappe.generate_hash(length=20),
-			three_d_secure=True,
-			return_url="http://127.0.0.1/stancer_return?ref=bench",
+		# The Stancer call that path makes once the customer is known: the payment creation.
+		spent, _ = timed(
+			lambda: client.payments.create(
+				amount=1250,
+				currency="eur",
+				description="Benchmark",
+				order_id="bench",
+				unique_id=frappe.generate_hash(length=20),
+				three_d_secure=True,
+				return_url="http://127.0.0.1/stancer_return?ref=bench",
+				customer=customer_id,
+			)
 		)
-		stancer_times.append(time.perf_counter() - start)
+		stancer.append(spent)
+		spent, _ = timed(lambda: requests.get(f"{base}/api/method/ping", timeout=30))
+		ping.append(spent)
 
-	link, stancer = statistics.median(link_times), statistics.median(stancer_times)
+	def ms(values):
+		return statistics.median(values) * 1000
+
 	print(f"rounds: {rounds}")
-	print(f"checkout link, median: {link * 1000:.1f} ms")
-	print(f"Stancer (sandbox) calls, median: {stancer * 1000:.1f} ms")
-	print(f"app's own time, median: {(link - stancer) * 1000:.1f} ms (goal < 50 ms)")
+	print(f"Stancer (sandbox) payment creation, median: {ms(stancer):.1f} ms")
+	print(f"checkout handler in-process, median: {ms(handler):.1f} ms")
+	print(f"app's own time (handler - Stancer), median: {ms(handler) - ms(stancer):.1f} ms (goal < 50 ms)")
+	print(f"checkout link over HTTP (frappe serve), median: {ms(over_http):.1f} ms")
+	print(f"  of which the web server's floor (GET /api/method/ping), median: {ms(ping):.1f} ms")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def validation_message(error):
 			"Stancer only returns customers to https addresses: enable https on this site."
 		),
 		"key_format": lambda: _(
-			"The {0} is not a Stancer key: it starts with stest_, sprod_, ptest_ or pprod_ followed by 24 letters or digits."
+			"The {0} is not a Stancer key: a Stancer key starts with stest_, sprod_, ptest_ or pprod_ followed by 24 letters or digits."
 		).format(key_label(error.field)),
 		"secret_key_missing": lambda: _("The secret key is missing."),
 		"secret_key_prefix": lambda: _(

@@ -224,6 +224,25 @@ def make_sales_order(customer, rate, currency="EUR", company=COMPANY, conversion
 	return order
 
 
+def make_sales_invoice(customer, rate, company=COMPANY):
+	today = frappe.utils.nowdate()
+	invoice = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": customer,
+			"company": company,
+			"currency": "EUR",
+			"selling_price_list": make_price_list("EUR"),
+			"posting_date": today,
+			"due_date": today,
+			"items": [{"item_code": make_item(), "qty": 1, "rate": rate}],
+		}
+	)
+	invoice.insert(ignore_permissions=True)
+	invoice.submit()
+	return invoice
+
+
 def make_payment_request(order, settings, email="buyer@example.org"):
 	from erpnext.accounts.doctype.payment_request.payment_request import make_payment_request as make
 

@@ -19,6 +19,7 @@ from stancer_integration.tests.helpers import (
 	make_customer,
 	make_exchange_rate,
 	make_payment_request,
+	make_sales_invoice,
 	make_sales_order,
 	make_settings,
 	on_server,
@@ -133,6 +134,15 @@ class TestCheckout(FrappeTestCase):
 		self.assertEqual(len(row), 1)
 		self.assertTrue(row[0].stancer_customer_id.startswith("cust_"))
 		self.assertFalse(row[0].payment_method_id)  # one-off payment: no card kept
+
+	def test_pay_a_sales_invoice(self):
+		invoice = make_sales_invoice("Stancer Buyer", 99.9)
+		pr = make_payment_request(invoice, self.settings)
+		frappe.db.commit()
+		self.pay(pr)
+		record = self.assertPaidOnce(pr)
+		self.assertEqual(record.amount_minor, 9990)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"), 0)
 
 	def test_refused_card_then_success(self):
 		pr = self.new_request()

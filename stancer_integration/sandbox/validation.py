@@ -1,10 +1,10 @@
 """Server-side checks on request fields, as strict as the real API; each names field and rule."""
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
 from stancer_integration.sandbox.errors import ApiError, bad_request
+from stancer_integration.stancer.urls import is_loopback_host
 
 CURRENCIES = ("aud", "cad", "chf", "dkk", "eur", "gbp", "jpy", "nok", "pln", "sek", "usd")
 METHODS = ("card", "sepa")
@@ -55,17 +55,6 @@ def boolean(value, field):
 	return value
 
 
-def is_local_host(host):
-	"""localhost, *.localhost, 127.0.0.0/8 and ::1: plain http is accepted there for local benches."""
-	host = (host or "").lower().rstrip(".")
-	if host == "localhost" or host.endswith(".localhost"):
-		return True
-	try:
-		return ipaddress.ip_address(host).is_loopback
-	except ValueError:
-		return False
-
-
 def url(value, field, max_length=MAX_URL):
 	if not isinstance(value, str) or not value:
 		raise bad_request(field, "must be a URL string")
@@ -78,7 +67,7 @@ def url(value, field, max_length=MAX_URL):
 		raise bad_request(field, "is not a valid URL") from None
 	if not host:
 		raise bad_request(field, "must be an absolute URL with a host")
-	if parts.scheme == "https" or (parts.scheme == "http" and is_local_host(host)):
+	if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host)):
 		return value
 	raise bad_request(field, "must use https (plain http only for localhost or 127.0.0.1)")
 

@@ -17,7 +17,8 @@ def split_url(url):
 
 
 def is_loopback_host(host):
-	host = (host or "").strip("[]").lower()
+	"""localhost, *.localhost, 127.0.0.0/8 and ::1: where plain http may serve a local sandbox."""
+	host = (host or "").strip("[]").lower().rstrip(".")
 	if host == "localhost" or host.endswith(".localhost"):
 		return True
 	try:

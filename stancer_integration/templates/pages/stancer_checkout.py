@@ -6,24 +6,13 @@ Stancer payment per attempt, and is rate limited so a script cannot create them 
 
 import frappe
 from frappe import _
-from frappe.rate_limiter import rate_limit
 
 from stancer_integration.checkout import open_link
+from stancer_integration.page_limits import limited_page
 
 no_cache = 1
 
 
-def _limit():
-	# One budget per visitor IP for both Stancer pages (Frappe keys page limits by IP only).
-	return frappe.conf.get("stancer_rate_limit") or 60
-
-
-def get_context(context):
-	# Frappe inspects get_context's own arguments, which a decorator would hide.
-	return _context(context)
-
-
-@rate_limit(limit=_limit, seconds=600)
 def _context(context):
 	result = open_link(frappe.form_dict.get("token"), lang=frappe.local.lang)
 	if result.state in ("redirect", "paid") and result.location:
@@ -35,3 +24,6 @@ def _context(context):
 	context.message = result.message
 	context.retry_url = frappe.request.url if result.state == "unavailable" else None
 	return context
+
+
+get_context = limited_page(_context)

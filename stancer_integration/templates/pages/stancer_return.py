@@ -6,24 +6,13 @@ only a pointer to our own record; the payment is always fetched again from Stanc
 
 import frappe
 from frappe import _
-from frappe.rate_limiter import rate_limit
 
 from stancer_integration.checkout import handle_return
+from stancer_integration.page_limits import limited_page
 
 no_cache = 1
 
 
-def _limit():
-	# One budget per visitor IP for both Stancer pages (Frappe keys page limits by IP only).
-	return frappe.conf.get("stancer_rate_limit") or 60
-
-
-def get_context(context):
-	# Frappe inspects get_context's own arguments, which a decorator would hide.
-	return _context(context)
-
-
-@rate_limit(limit=_limit, seconds=600)
 def _context(context):
 	result = handle_return(frappe.form_dict.get("ref"))
 	if result.state in ("paid", "redirect"):
@@ -41,3 +30,6 @@ def _context(context):
 		"error": _("Try again"),
 	}.get(result.state)
 	return context
+
+
+get_context = limited_page(_context)

@@ -173,8 +173,9 @@ def _pay(pr, settings, client, token, lang):
 		}
 	)
 	record.set_new_name()
-	try:
-		payment = client.payments.create(
+
+	def create(stancer_customer):
+		return client.payments.create(
 			amount=amount_minor,
 			currency=pr.currency,
 			description=shorten_description(pr.subject or pr.reference_name, fallback=pr.name),
@@ -185,6 +186,18 @@ def _pay(pr, settings, client, token, lang):
 			return_url=links.return_url(record.name),
 			customer=stancer_customer,
 		)
+
+	try:
+		payment = create(stancer_customer)
+	except errors.NotFoundError:
+		if not stancer_customer:
+			raise
+		# The stored customer id is unknown to Stancer (deleted there): make it again. The
+		# payment was not created, so the same unique_id is still free.
+		customers.forget_stancer_customer(customer, settings)
+		stancer_customer = customers.ensure_stancer_customer(customer, settings, client, email=pr.email_to)
+		record.stancer_customer_id = stancer_customer
+		payment = create(stancer_customer)
 	except errors.ConflictError as conflict:
 		# An earlier try with this unique_id reached Stancer but its record was rolled back.
 		if not conflict.existing_id:

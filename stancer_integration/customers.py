@@ -68,6 +68,18 @@ def set_reference(customer, settings, stancer_customer_id=None, payment_method_i
 	return doc.name
 
 
+def forget_stancer_customer(customer, settings):
+	"""Drop a Stancer customer id that Stancer no longer knows (its card id goes with it)."""
+	row = get_reference(customer, settings)
+	if row:
+		frappe.db.set_value(
+			CHILD_DOCTYPE,
+			row.name,
+			{"stancer_customer_id": None, "payment_method_id": None},
+			update_modified=False,
+		)
+
+
 def keep_references_read_only(doc, method=None):
 	"""Customer validate hook: users cannot add, change or drop Stancer rows; the app can."""
 	if doc.is_new() or doc.flags.stancer_references_update:

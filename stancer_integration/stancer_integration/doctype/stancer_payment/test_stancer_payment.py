@@ -12,7 +12,7 @@ import requests
 from frappe.installer import update_site_config
 from frappe.tests.utils import FrappeTestCase
 
-from stancer_integration import links
+from stancer_integration import customers, links
 from stancer_integration.payment_requests import validate_before_submit
 from stancer_integration.tests.helpers import (
 	make_company,
@@ -262,6 +262,35 @@ class TestCheckout(FrappeTestCase):
 		with self.settings.get_client() as client:
 			found = client.list("/v2/customers/", "customers", {"external_id": "Stancer Returning Buyer"})
 		self.assertEqual([c["id"] for c in found], list(ids))
+
+	def test_stancer_customer_unknown_to_stancer_is_made_again(self):
+		make_customer("Stancer Forgotten Buyer", email="forgotten@example.org")
+		first = self.new_request(customer="Stancer Forgotten Buyer")
+		self.pay(first)
+		row = customers.get_reference("Stancer Forgotten Buyer", self.settings)
+		frappe.db.set_value("Stancer Customer Reference", row.name, "stancer_customer_id", "cust_" + "z" * 24)
+		frappe.db.commit()
+		second = self.new_request(customer="Stancer Forgotten Buyer")
+		self.pay(second)
+		self.assertPaidOnce(second)
+		fresh = customers.get_reference("Stancer Forgotten Buyer", self.settings).stancer_customer_id
+		self.assertNotEqual(fresh, "cust_" + "z" * 24)
+		self.assertEqual(records_for(second.name)[-1].stancer_customer_id, fresh)
+
+	def test_webshop_hook_books_the_entry_once(self):
+		"""With webshop enabled, its on_payment_authorized makes the Payment Entry; the app
+		adopts it (keyed on the Stancer id) and books no second one."""
+		frappe.db.set_single_value("Webshop Settings", "enabled", 1)
+		frappe.db.commit()
+		try:
+			pr = self.new_request()
+			answer = self.pay(pr)
+		finally:
+			frappe.db.set_single_value("Webshop Settings", "enabled", 0)
+			frappe.db.commit()
+		self.assertEqual(answer.status_code, 302)
+		self.assertIn("orders", answer.headers["Location"])  # webshop's own redirect is kept
+		self.assertPaidOnce(pr)
 
 	def test_multi_currency_request_charged_in_its_own_currency(self):
 		make_exchange_rate("USD", "EUR", 0.9)

@@ -266,9 +266,7 @@ def handle_return(record_name):
 				title="Stancer return", message=f"{record_name}: {type(error).__name__}: {error}"
 			)
 			return Checkout("error", record.payment_request, location=retry, message=error_message(error))
-	redirect_to = result.redirect_to or (
-		settings.redirect_url if links.is_same_site_path(settings.redirect_url) else None
-	)
+	redirect_to = result.redirect_to or links.configured_redirect(settings.redirect_url)
 	if result.outcome == "Paid" and result.needs_attention:
 		return Checkout(
 			"received",

@@ -31,10 +31,6 @@ class Settlement:
 	needs_attention: bool = False
 	redirect_to: str | None = None
 
-	@property
-	def paid(self):
-		return self.outcome == "Paid" and bool(self.payment_entry)
-
 
 def outcome_label(outcome):
 	return Outcome(outcome).value.capitalize()

@@ -184,11 +184,32 @@ class TestCheckout(FrappeTestCase):
 		frappe.db.commit()
 		self.assertPaidOnce(pr)
 
+	def test_redirects_from_the_settings(self):
+		settings = make_settings("E2E Redirects", redirect_url="/orders", failure_redirect_url="/cart")
+		frappe.db.commit()
+		refused = self.pay(self.new_request(settings=settings), card=REFUSED)
+		self.assertEqual((refused.status_code, refused.headers.get("Location")), (302, "/cart"))
+		paid = self.pay(self.new_request(settings=settings))
+		self.assertEqual(paid.status_code, 302)
+		self.assertIn("redirect_to=%2Forders", paid.headers["Location"])
+
 	def test_double_click_reuses_the_payment(self):
 		pr = self.new_request()
 		first = self.open_link(pr)
 		second = self.open_link(pr)
 		self.assertEqual(first.headers["Location"], second.headers["Location"])
+		frappe.db.commit()
+		self.assertEqual(len(records_for(pr.name)), 1)
+
+	def test_five_clicks_at_once_make_one_payment(self):
+		pr = self.new_request()
+		url = on_server(pr.get_payment_url())
+		with ThreadPoolExecutor(max_workers=5) as pool:
+			answers = list(
+				pool.map(lambda _: requests.get(url, allow_redirects=False, timeout=120), range(5))
+			)
+		self.assertEqual({a.status_code for a in answers}, {302})
+		self.assertEqual(len({a.headers["Location"] for a in answers}), 1)
 		frappe.db.commit()
 		self.assertEqual(len(records_for(pr.name)), 1)
 

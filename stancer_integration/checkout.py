@@ -12,12 +12,14 @@ from frappe import _
 from stancer_integration import customers, links
 from stancer_integration.messages import error_message
 from stancer_integration.privileges import as_administrator
-from stancer_integration.settlement import RECORD, amount_due, settle, update_record
+from stancer_integration.settlement import RECORD, amount_due, settle, sync_record, update_record
 from stancer_integration.stancer import errors, money
 from stancer_integration.stancer.statuses import Outcome, payment_outcome
 from stancer_integration.stancer.validation import shorten_description, stable_reference
 
-REUSABLE = ("Pending",)
+# Attempts that still stand: one waiting for the customer, or one the bank authorized and the
+# merchant captures later (the customer has paid: never ask them again).
+STANDING = ("Pending", "Authorized")
 # What the link needs of a Payment Request: read as values, not as a whole document.
 PR_FIELDS = (
 	"name",
@@ -129,7 +131,7 @@ def _pay(pr, settings, client, token, lang):
 	)
 	for attempt in attempts:
 		if (
-			attempt.outcome in REUSABLE
+			attempt.outcome in STANDING
 			and attempt.stancer_id
 			and attempt.amount_minor == amount_minor
 			and (attempt.currency or "").upper() == pr.currency.upper()
@@ -143,8 +145,8 @@ def _pay(pr, settings, client, token, lang):
 					"redirect", pr.name, location=client.payment_page_url(attempt.stancer_id, page_lang)
 				)
 			# It moved on while the customer was away (paid, refused…): record that first.
-			result = settle(attempt.name, payment)
-			if result.outcome == "Paid":
+			result = sync_record(attempt.name, payment)
+			if result.outcome in ("Paid", "Authorized"):
 				return Checkout("paid", pr.name, location=links.success_url(pr.name, result.redirect_to))
 			frappe.db.get_value("Payment Request", pr.name, "name", for_update=True)
 
@@ -240,8 +242,6 @@ def handle_return(record_name):
 	"""The customer is back from Stancer: ask Stancer (never the query string), record, answer."""
 	if not record_name or not isinstance(record_name, str) or not frappe.db.exists(RECORD, record_name):
 		raise frappe.PageDoesNotExistError
-	from stancer_integration.settlement import sync_record
-
 	with as_administrator():
 		record = frappe.db.get_value(
 			RECORD, record_name, ["payment_request", "stancer_settings", "link_token"], as_dict=True

@@ -179,6 +179,12 @@ class TestCheckout(FrappeTestCase):
 		record = records_for(pr.name)[-1]
 		self.assertEqual(record.outcome, "Authorized")
 		self.assertEqual(entries_for(pr.name), [])
+		# Opening the link again does not ask the customer to pay twice.
+		again = self.open_link(pr)
+		self.assertEqual(again.status_code, 302)
+		self.assertIn("/payment-success?", again.headers["Location"])
+		frappe.db.commit()
+		self.assertEqual(len(records_for(pr.name)), 1)
 		result = frappe.get_doc("Stancer Payment", record.name).capture()
 		self.assertEqual(result["outcome"], "Paid")
 		frappe.db.commit()

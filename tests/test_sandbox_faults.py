@@ -32,19 +32,14 @@ def test_latency(api, faults):
 	assert time.monotonic() - started >= 0.15
 
 
-def test_fail_next_answers_without_processing(api, faults):
+def test_fail_next_answers_without_processing(api, account, faults):
 	state = faults(fail_next=2)
-	assert state["accounts"][api_account(api, state)]["fail_next"] == 2
+	assert state["accounts"][account["account_id"]]["fail_next"] == 2
 	for _ in range(2):
 		answer = api.post("/v2/payments/", json={**BODY, "order_id": "F-1"})
 		assert answer.status_code == 503
 		assert answer.json()["error"]["type"] == "invalid_request_error"
 	assert api.get("/v2/payments/", params={"order_id": "F-1"}).json()["payments"] == []
-
-
-def api_account(api, state):
-	[account_id] = state["accounts"]
-	return account_id
 
 
 def test_fail_next_429(api, faults):

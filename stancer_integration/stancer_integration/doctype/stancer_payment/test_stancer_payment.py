@@ -259,6 +259,21 @@ class TestCheckout(FrappeTestCase):
 		self.assertEqual(entries_for(pr.name), [])
 		self.assertEqual(len(records_for(pr.name)), 1)
 
+	def test_paid_for_a_request_paid_by_other_means_is_flagged(self):
+		pr = self.new_request()
+		opened = self.open_link(pr)
+		# The accountant books a bank transfer for the request meanwhile.
+		frappe.get_doc("Payment Request", pr.name).create_payment_entry(submit=True)
+		frappe.db.commit()
+		back = on_server(pay_on_page(opened.headers["Location"], SUCCESS))
+		answer = requests.get(back, allow_redirects=False, timeout=60)
+		frappe.db.commit()
+		self.assertIn('data-state="received"', answer.text)
+		record = records_for(pr.name)[-1]
+		self.assertTrue(record.needs_attention)
+		self.assertIn("already paid by other means", record.attention_reason)
+		self.assertEqual(len(entries_for(pr.name)), 1)  # the transfer only
+
 	def test_cancelled_request_link_says_so(self):
 		pr = self.new_request()
 		frappe.get_doc("Payment Request", pr.name).cancel()

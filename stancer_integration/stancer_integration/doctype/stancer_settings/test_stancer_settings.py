@@ -77,6 +77,14 @@ class TestStancerSettings(FrappeTestCase):
 		settings.save()
 		self.assertEqual(settings.mode, "Live")
 		self.assertEqual(settings.get_password("secret_key"), live["secret_key"])
+		# The change is tracked (Version) without either secret in it.
+		versions = frappe.get_all(
+			"Version", filters={"ref_doctype": "Stancer Settings", "docname": settings.name}, pluck="data"
+		)
+		self.assertTrue(versions)
+		for data in versions:
+			self.assertNotIn(live["secret_key"], data)
+			self.assertNotIn("stest_", data)
 
 	def test_unsupported_currency_is_refused(self):
 		with self.assertRaises(frappe.ValidationError) as raised:

@@ -14,7 +14,7 @@ from stancer_integration.messages import error_message
 from stancer_integration.privileges import as_administrator
 from stancer_integration.settlement import RECORD, amount_due, settle, sync_record, update_record
 from stancer_integration.stancer import errors, money
-from stancer_integration.stancer.statuses import Outcome, payment_outcome
+from stancer_integration.stancer.statuses import Outcome, is_intent, object_outcome
 from stancer_integration.stancer.validation import shorten_description, stable_reference
 
 # Attempts that still stand: one waiting for the customer, or one the bank authorized and the
@@ -138,12 +138,10 @@ def _pay(pr, settings, client, token, lang):
 			and attempt.stancer_settings == settings.name
 			and attempt.public_key == settings.public_key
 		):
-			payment = client.payments.get(attempt.stancer_id)
-			if payment.get("status") is None and payment_outcome(payment) is Outcome.PENDING:
+			payment = client.fetch(attempt.stancer_id)
+			if object_outcome(payment) is Outcome.PENDING:
 				frappe.db.commit()
-				return Checkout(
-					"redirect", pr.name, location=client.payment_page_url(attempt.stancer_id, page_lang)
-				)
+				return Checkout("redirect", pr.name, location=page_url(client, payment, page_lang))
 			# It moved on while the customer was away (paid, refused…): record that first.
 			result = sync_record(attempt.name, payment)
 			if result.outcome in ("Paid", "Authorized"):
@@ -177,17 +175,20 @@ def _pay(pr, settings, client, token, lang):
 	record.set_new_name()
 
 	def create(stancer_customer):
-		return client.payments.create(
+		fields = dict(
 			amount=amount_minor,
 			currency=pr.currency,
 			description=shorten_description(pr.subject or pr.reference_name, fallback=pr.name),
 			order_id=stable_reference(pr.name),
-			unique_id=unique_id,
 			capture=settings.capture_mode == "Immediately",
 			three_d_secure=bool(settings.three_d_secure),
 			return_url=links.return_url(record.name),
 			customer=stancer_customer,
 		)
+		if settings.uses_payment_intents:
+			# Intents take no unique_id; the Payment Request lock still allows one per click.
+			return client.payment_intents.create(**fields, metadata={"payment_request": pr.name})
+		return client.payments.create(**fields, unique_id=unique_id)
 
 	try:
 		payment = create(stancer_customer)
@@ -211,7 +212,7 @@ def _pay(pr, settings, client, token, lang):
 	record.set_user_and_timestamp()
 	record.db_insert()
 	frappe.db.commit()
-	if payment.get("status") is not None:
+	if object_outcome(payment) is not Outcome.PENDING:
 		# Adopted payment already decided: record it, and let the customer try again if it failed.
 		result = settle(record.name, payment)
 		if result.outcome == "Paid":
@@ -219,7 +220,12 @@ def _pay(pr, settings, client, token, lang):
 		return Checkout(
 			"error", pr.name, message=_("The previous attempt was not completed. Please try again.")
 		)
-	return Checkout("redirect", pr.name, location=client.payment_page_url(payment["id"], page_lang))
+	return Checkout("redirect", pr.name, location=page_url(client, payment, page_lang))
+
+
+def page_url(client, payment, lang):
+	"""Stancer's hosted page: an intent brings its own address, a payment's is built."""
+	return payment["url"] if is_intent(payment) else client.payment_page_url(payment["id"], lang)
 
 
 def payment_request_customer(pr):

@@ -17,7 +17,7 @@ from frappe.utils import flt, now_datetime, nowdate
 
 from stancer_integration.privileges import as_administrator
 from stancer_integration.stancer import money
-from stancer_integration.stancer.statuses import Outcome, needs_capture, payment_outcome
+from stancer_integration.stancer.statuses import Outcome, is_intent, needs_capture, object_outcome
 
 RECORD = "Stancer Payment"
 
@@ -42,9 +42,11 @@ def sync_record(record_name, payment=None):
 	settings = frappe.get_doc("Stancer Settings", record.stancer_settings)
 	with settings.get_client() as client:
 		if payment is None:
-			payment = client.payments.get(record.stancer_id)
+			payment = client.fetch(record.stancer_id, with_card=True)
 		if needs_capture(payment) and settings.capture_mode == "Immediately":
-			payment = client.payments.capture(payment["id"])
+			captured = client.capture(payment["id"])
+			# An intent's capture answer names its card by id only: keep the card we fetched.
+			payment = dict(captured, card=payment.get("card")) if is_intent(captured) else captured
 	return settle(record_name, payment)
 
 
@@ -107,7 +109,7 @@ def update_record(record, payment):
 	record.stancer_id = record.stancer_id or payment.get("id")
 	record.stancer_status = payment.get("status") or ""
 	record.response_code = payment.get("response") or ""
-	record.outcome = outcome_label(payment_outcome(payment))
+	record.outcome = outcome_label(object_outcome(payment))
 	card = payment.get("card")
 	if isinstance(card, dict):
 		record.card_brand = card.get("brand") or record.card_brand

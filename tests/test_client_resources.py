@@ -363,3 +363,21 @@ def test_check_connection_refused_key(sandbox):
 	client = StancerClient("stest_" + "x" * 24, api_base=sandbox.url, backoff=0)
 	with pytest.raises(AuthenticationError):
 		client.check_connection()
+
+
+def test_fetch_and_capture_either_kind(sandbox, account, pay_page):
+	client = StancerClient(account["secret_key"], account["public_key"], api_base=sandbox.url, backoff=0)
+	intent = client.payment_intents.create(
+		amount=1234, currency="eur", capture=False, return_url="https://shop.example/back"
+	)
+	pay_page(intent["url"], VISA)
+	fetched = client.fetch(intent["id"], with_card=True)
+	assert fetched["status"] == "authorized"
+	assert fetched["card"]["last4"] == "4242"
+	assert client.capture(intent["id"])["status"] == "captured"
+	payment = client.payments.create(
+		amount=1234, currency="eur", capture=False, return_url="https://shop.example/back"
+	)
+	pay_page(client.payment_page_url(payment["id"]), VISA)
+	assert client.fetch(payment["id"])["status"] == "authorized"
+	assert client.capture(payment["id"])["status"] == "to_capture"

@@ -155,3 +155,23 @@ def test_outcome_is_a_string():
 	# The Frappe layer stores it in a Select field.
 	assert O.PAID == "paid"
 	assert Outcome("refunded") is O.REFUNDED
+
+
+@pytest.mark.parametrize(
+	"obj, expected",
+	[
+		({"id": "paym_x", "status": "to_capture"}, Outcome.PAID),
+		({"id": "paym_x", "status": None}, Outcome.PENDING),
+		({"id": "pi_x", "status": "captured"}, Outcome.PAID),
+		({"id": "pi_x", "status": "require_payment_method"}, Outcome.PENDING),
+		({"id": "pi_x", "status": "authorized"}, Outcome.AUTHORIZED),
+		({"id": "pi_x", "status": "unpaid"}, Outcome.FAILED),
+	],
+)
+def test_object_outcome_reads_payments_and_intents(obj, expected):
+	assert statuses.object_outcome(obj) is expected
+
+
+def test_needs_capture_for_an_authorized_intent():
+	assert statuses.needs_capture({"id": "pi_x", "status": "authorized", "amount": 300})
+	assert not statuses.needs_capture({"id": "pi_x", "status": "captured", "amount": 300})

@@ -211,6 +211,23 @@ class StancerClient:
 			start += len(items)
 		return found[:wanted]
 
+	def fetch(self, object_id, with_card=False):
+		"""A payment (`paym_…`) or a payment intent (`pi_…`) by its id: the checkout may use
+		either. With `with_card`, an intent's card id is replaced by the card object (brand,
+		last 4 digits), as a payment already carries it."""
+		if not str(object_id).startswith("pi_"):
+			return self.payments.get(object_id)
+		intent = self.payment_intents.get(object_id)
+		if with_card and isinstance(intent.get("card"), str):
+			intent = dict(intent, card=self.cards.get(intent["card"]))
+		return intent
+
+	def capture(self, object_id):
+		"""Capture an authorized payment or payment intent."""
+		if str(object_id).startswith("pi_"):
+			return self.payment_intents.capture(object_id)
+		return self.payments.capture(object_id)
+
 	def check_connection(self):
 		"""Make one cheap authenticated read; return Stancer's `live_mode` (None when unsaid).
 

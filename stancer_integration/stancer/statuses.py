@@ -85,6 +85,15 @@ def intent_outcome(intent):
 	return INTENT_STATUSES.get(intent.get("status"), Outcome.PENDING)
 
 
+def is_intent(obj):
+	return str(obj.get("id") or "").startswith("pi_")
+
+
+def object_outcome(obj):
+	"""The outcome of either kind of object the checkout may use: a payment or an intent."""
+	return intent_outcome(obj) if is_intent(obj) else payment_outcome(obj)
+
+
 def is_success(payment):
 	"""Stancer's own success rule (SDKs): paid, or authorized when capture was not asked."""
 	status = payment.get("status")
@@ -92,14 +101,14 @@ def is_success(payment):
 
 
 def needs_capture(payment):
-	"""True when an authorized payment still has money to take.
+	"""True when an authorized payment (or intent) still has money to take.
 
 	A 0-amount authorization (card check, `capture: false`) is complete as it is: there is
 	nothing to capture.
 	"""
 	if payment.get("amount") == 0:
 		return False
-	return payment_outcome(payment) is Outcome.AUTHORIZED
+	return object_outcome(payment) is Outcome.AUTHORIZED
 
 
 def is_final(result):

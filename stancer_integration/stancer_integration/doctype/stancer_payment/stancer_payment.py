@@ -67,6 +67,6 @@ class StancerPayment(Document):
 
 		settings = frappe.get_doc("Stancer Settings", self.stancer_settings)
 		with settings.get_client() as client:
-			payment = client.payments.capture(self.stancer_id)
+			payment = client.capture(self.stancer_id)
 		result = sync_record(self.name, payment)
 		return {"outcome": result.outcome, "payment_entry": result.payment_entry}

@@ -219,6 +219,37 @@ class TestCheckout(FrappeTestCase):
 		frappe.db.commit()
 		self.assertEqual(len(records_for(pr.name)), 1)
 
+	# -- the payment-intent flow -----------------------------------------------------------
+
+	def test_intent_flow_refused_then_paid_once(self):
+		settings = make_settings("E2E Intents", checkout_flow="Payment intent")
+		frappe.db.commit()
+		pr = self.new_request(settings=settings)
+		opened = self.open_link(pr)
+		self.assertRegex(opened.headers["Location"], r"/test_pi_[A-Za-z0-9]{24}$")
+		self.assertEqual(self.open_link(pr).headers["Location"], opened.headers["Location"])  # reused
+		answer = self.pay(pr, card=REFUSED)
+		self.assertIn('data-state="failed"', answer.text)
+		answer = self.pay(pr, card=THREE_D_SECURE)
+		self.assertEqual(answer.status_code, 302)
+		record = self.assertPaidOnce(pr)
+		self.assertTrue(record.stancer_id.startswith("pi_"))
+		self.assertEqual(record.card_last4, "3220")
+		self.assertEqual([r.outcome for r in records_for(pr.name)], ["Failed", "Paid"])
+
+	def test_intent_flow_capture_later(self):
+		settings = make_settings(
+			"E2E Intents Later", checkout_flow="Payment intent", capture_mode="Authorize now, capture later"
+		)
+		frappe.db.commit()
+		pr = self.new_request(settings=settings)
+		self.pay(pr)
+		record = records_for(pr.name)[-1]
+		self.assertEqual(record.outcome, "Authorized")
+		self.assertEqual(frappe.get_doc("Stancer Payment", record.name).capture()["outcome"], "Paid")
+		frappe.db.commit()
+		self.assertPaidOnce(pr)
+
 	# -- exactly once ------------------------------------------------------------------------
 
 	def test_return_page_twice_and_ten_at_once(self):

@@ -25,6 +25,7 @@ class StancerSettings(Document):
 		api_base_url: DF.Data
 		bank_account: DF.Link | None
 		capture_mode: DF.Literal["Immediately", "Authorize now, capture later"]
+		checkout_flow: DF.Literal["Payment and hosted page", "Payment intent"]
 		company: DF.Link
 		currency: DF.Link
 		enabled: DF.Check
@@ -113,6 +114,10 @@ class StancerSettings(Document):
 		if self.is_new():
 			return None
 		return self.get_password("secret_key", raise_exception=False)
+
+	@property
+	def uses_payment_intents(self):
+		return self.checkout_flow == "Payment intent"
 
 	def get_client(self, secret_key=None):
 		"""A client for this account only: one site's keys never serve another's call."""

@@ -101,9 +101,9 @@ def _open(name, token, lang):
 	try:
 		with settings.get_client() as client:
 			return _pay(pr, settings, client, token, lang)
-	except errors.UnavailableError:
+	except errors.UnavailableError as error:
 		frappe.db.rollback()
-		return Checkout("unavailable", name, message=error_message(errors.UnavailableError("")))
+		return Checkout("unavailable", name, message=error_message(error))
 	except errors.StancerError as error:
 		frappe.db.rollback()
 		frappe.log_error(title="Stancer checkout", message=f"{name}: {type(error).__name__}: {error}")

@@ -16,8 +16,8 @@ from frappe import _
 from frappe.utils import flt, now_datetime, nowdate
 
 from stancer_integration.privileges import as_administrator
-from stancer_integration.stancer import money
-from stancer_integration.stancer.statuses import Outcome, is_intent, needs_capture, object_outcome
+from stancer_integration.stancer import errors, money
+from stancer_integration.stancer.statuses import Outcome, is_final, is_intent, needs_capture, object_outcome
 
 RECORD = "Stancer Payment"
 
@@ -44,10 +44,19 @@ def sync_record(record_name, payment=None):
 		if payment is None:
 			payment = client.fetch(record.stancer_id, with_card=True)
 		if needs_capture(payment) and settings.capture_mode == "Immediately":
-			captured = client.capture(payment["id"])
-			# An intent's capture answer names its card by id only: keep the card we fetched.
-			payment = dict(captured, card=payment.get("card")) if is_intent(captured) else captured
+			payment = capture(client, payment)
 	return settle(record_name, payment)
+
+
+def capture(client, payment):
+	"""Capture an authorized payment or intent; a capture made meanwhile by a concurrent
+	request (Stancer answers 409) is read back instead."""
+	try:
+		captured = client.capture(payment["id"])
+	except errors.ConflictError:
+		return client.fetch(payment["id"], with_card=True)
+	# An intent's capture answer names its card by id only: keep the card we fetched.
+	return dict(captured, card=payment.get("card")) if is_intent(captured) else captured
 
 
 def settle(record_name, payment):
@@ -105,16 +114,23 @@ def _finish(result, record):
 
 
 def update_record(record, payment):
-	"""Copy what Stancer says onto the record (ids and labels only: no card number, ever)."""
+	"""Copy what Stancer says onto the record (ids and labels only: no card number, ever).
+
+	A snapshot fetched before another request's newer one is never allowed to move a record
+	back from a final outcome (Paid, Failed…) to an open one (Pending, Authorized).
+	"""
 	record.stancer_id = record.stancer_id or payment.get("id")
+	record.last_checked = now_datetime()
+	outcome = object_outcome(payment)
+	if record.outcome and is_final(record.outcome.lower()) and not is_final(outcome):
+		return
 	record.stancer_status = payment.get("status") or ""
 	record.response_code = payment.get("response") or ""
-	record.outcome = outcome_label(object_outcome(payment))
+	record.outcome = outcome_label(outcome)
 	card = payment.get("card")
 	if isinstance(card, dict):
 		record.card_brand = card.get("brand") or record.card_brand
 		record.card_last4 = card.get("last4") or record.card_last4
-	record.last_checked = now_datetime()
 
 
 def flag(record, reason):

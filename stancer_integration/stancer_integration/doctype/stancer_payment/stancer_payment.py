@@ -63,10 +63,10 @@ class StancerPayment(Document):
 	def capture(self):
 		"""Desk button for "authorize now, capture later": take the money, then record it."""
 		require_manager()
-		from stancer_integration.settlement import sync_record
+		from stancer_integration.settlement import capture, sync_record
 
 		settings = frappe.get_doc("Stancer Settings", self.stancer_settings)
 		with settings.get_client() as client:
-			payment = client.capture(self.stancer_id)
+			payment = capture(client, client.fetch(self.stancer_id, with_card=True))
 		result = sync_record(self.name, payment)
 		return {"outcome": result.outcome, "payment_entry": result.payment_entry}

@@ -12,7 +12,7 @@ import requests
 from frappe.installer import update_site_config
 from frappe.tests.utils import FrappeTestCase
 
-from stancer_integration import customers, links
+from stancer_integration import customers, links, settlement
 from stancer_integration.payment_requests import validate_before_submit
 from stancer_integration.tests.helpers import (
 	make_company,
@@ -266,6 +266,15 @@ class TestCheckout(FrappeTestCase):
 		again = requests.get(back, allow_redirects=False, timeout=60)
 		self.assertEqual(again.status_code, 302)
 		frappe.db.commit()
+		self.assertPaidOnce(pr)
+
+	def test_an_older_snapshot_never_moves_a_record_back(self):
+		pr = self.new_request()
+		self.pay(pr)
+		record = self.assertPaidOnce(pr)
+		stale = {"id": record.stancer_id, "status": None, "capture": True, "amount": record.amount_minor}
+		result = settlement.settle(record.name, stale)
+		self.assertEqual((result.outcome, result.payment_entry), ("Paid", record.payment_entry))
 		self.assertPaidOnce(pr)
 
 	def test_paid_for_a_cancelled_request_is_flagged_not_booked(self):

@@ -199,6 +199,16 @@ class TestCheckout(FrappeTestCase):
 		self.assertEqual(paid.status_code, 302)
 		self.assertIn("redirect_to=%2Forders", paid.headers["Location"])
 
+	def test_page_in_the_customer_language_else_the_site_language(self):
+		self.assertFalse(self.settings.payment_page_language)
+		make_customer("Stancer Client Francais", email="fr@example.org")
+		frappe.db.set_value("Customer", "Stancer Client Francais", "language", "fr")
+		french = self.new_request(customer="Stancer Client Francais")
+		self.assertTrue(self.open_link(french).headers["Location"].endswith("?lang=fr-FR"))
+		site = frappe.get_system_settings("language") or "en"
+		default = self.open_link(self.new_request()).headers["Location"]
+		self.assertIn(f"?lang={site[:2]}-", default)
+
 	def test_double_click_reuses_the_payment(self):
 		pr = self.new_request()
 		first = self.open_link(pr)

@@ -36,7 +36,7 @@ class StancerSettings(Document):
 		payment_account: DF.Link | None
 		payment_gateway: DF.Link | None
 		payment_gateway_account: DF.Link | None
-		payment_page_language: DF.Link | None
+		payment_page_language: DF.Literal["", "fr", "en", "de", "es", "it", "nl", "pt"]
 		public_key: DF.Data
 		redirect_url: DF.Data | None
 		secret_key: DF.Password

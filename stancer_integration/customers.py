@@ -38,24 +38,34 @@ def get_reference(customer, settings):
 
 
 def set_reference(customer, settings, stancer_customer_id=None, payment_method_id=None):
-	"""Create or update the row, without saving the Customer (no Customer validation runs).
+	"""Create or update the row, without saving the Customer (no Customer validation runs);
+	return the Stancer customer id the row holds afterwards.
 
 	Rows are written directly so a guest checkout never needs write access to the Customer.
+	A customer id already stored wins over a new one (two checkouts of one customer racing
+	each made one); a new payment method replaces the old.
 	"""
-	# Lock the customer row: two checkouts of one customer must not create two rows.
+	# Lock the customer, then read the row with a locking read: it sees what a concurrent
+	# checkout of the same customer committed.
 	frappe.db.get_value("Customer", customer, "name", for_update=True)
-	row = get_reference(customer, settings)
+	row = frappe.db.get_value(
+		CHILD_DOCTYPE,
+		_row_filters(customer, settings),
+		["name", "stancer_customer_id"],
+		as_dict=True,
+		for_update=True,
+	)
 	values = {}
-	if stancer_customer_id:
+	if stancer_customer_id and not (row and row.stancer_customer_id):
 		values["stancer_customer_id"] = stancer_customer_id
 	if payment_method_id:
 		values["payment_method_id"] = payment_method_id
 	if row:
 		if values:
 			frappe.db.set_value(CHILD_DOCTYPE, row.name, values, update_modified=False)
-		return row.name
+		return row.stancer_customer_id or stancer_customer_id
 	idx = frappe.db.count(CHILD_DOCTYPE, {"parent": customer, "parenttype": "Customer"}) + 1
-	doc = frappe.get_doc(
+	frappe.get_doc(
 		dict(
 			_row_filters(customer, settings),
 			doctype=CHILD_DOCTYPE,
@@ -63,9 +73,8 @@ def set_reference(customer, settings, stancer_customer_id=None, payment_method_i
 			mode=settings.mode,
 			**values,
 		)
-	)
-	doc.db_insert()
-	return doc.name
+	).db_insert()
+	return stancer_customer_id
 
 
 def forget_stancer_customer(customer, settings):
@@ -143,5 +152,4 @@ def ensure_stancer_customer(customer, settings, client, email=None):
 	stancer = client.customers.find_or_create(
 		stable_reference(customer), name=name, email=email, mobile=mobile
 	)
-	set_reference(customer, settings, stancer["id"])
-	return stancer["id"]
+	return set_reference(customer, settings, stancer["id"])

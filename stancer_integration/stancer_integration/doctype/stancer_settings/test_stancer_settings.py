@@ -237,6 +237,10 @@ class TestStancerSettings(FrappeTestCase):
 		customers.set_reference(customer, test_settings, "cust_" + "t" * 24)
 		customers.set_reference(customer, live_settings, "cust_" + "l" * 24)
 		customers.set_reference(customer, test_settings, payment_method_id="card_" + "c" * 24)
+		# A second id for the same account (two checkouts racing) does not replace the first.
+		self.assertEqual(
+			customers.set_reference(customer, test_settings, "cust_" + "x" * 24), "cust_" + "t" * 24
+		)
 		self.assertEqual(
 			customers.get_reference(customer, test_settings).stancer_customer_id, "cust_" + "t" * 24
 		)

@@ -278,6 +278,18 @@ class TestCheckout(FrappeTestCase):
 		frappe.db.commit()
 		self.assertPaidOnce(pr)
 
+	def test_refresh_from_stancer_records_a_payment_whose_customer_never_came_back(self):
+		pr = self.new_request()
+		opened = self.open_link(pr)
+		pay_on_page(opened.headers["Location"], SUCCESS)  # the browser closes before our page
+		frappe.db.commit()
+		record = records_for(pr.name)[-1]
+		self.assertEqual(record.outcome, "Pending")
+		result = frappe.get_doc("Stancer Payment", record.name).refresh_from_stancer()
+		self.assertEqual(result["outcome"], "Paid")
+		frappe.db.commit()
+		self.assertPaidOnce(pr)
+
 	def test_an_older_snapshot_never_moves_a_record_back(self):
 		pr = self.new_request()
 		self.pay(pr)

@@ -143,7 +143,7 @@ def _pay(pr, settings, client, token, lang):
 				frappe.db.commit()
 				return Checkout("redirect", pr.name, location=page_url(client, payment, page_lang))
 			# It moved on while the customer was away (paid, refused…): record that first.
-			result = sync_record(attempt.name, payment)
+			result = sync_record(attempt.name, payment, settings=settings)
 			if result.outcome in ("Paid", "Authorized"):
 				return Checkout("paid", pr.name, location=links.success_url(pr.name, result.redirect_to))
 			frappe.db.get_value("Payment Request", pr.name, "name", for_update=True)
@@ -246,16 +246,18 @@ def payment_page_language(pr, settings, lang=None):
 
 def handle_return(record_name):
 	"""The customer is back from Stancer: ask Stancer (never the query string), record, answer."""
-	if not record_name or not isinstance(record_name, str) or not frappe.db.exists(RECORD, record_name):
+	if not record_name or not isinstance(record_name, str):
 		raise frappe.PageDoesNotExistError
 	with as_administrator():
 		record = frappe.db.get_value(
 			RECORD, record_name, ["payment_request", "stancer_settings", "link_token"], as_dict=True
 		)
+		if not record:
+			raise frappe.PageDoesNotExistError
 		settings = frappe.get_doc("Stancer Settings", record.stancer_settings)
 		retry = links.checkout_url(record.payment_request, record.link_token or None)
 		try:
-			result = sync_record(record_name)
+			result = sync_record(record_name, settings=settings)
 		except errors.UnavailableError:
 			frappe.db.rollback()
 			return Checkout(

@@ -36,13 +36,17 @@ def outcome_label(outcome):
 	return Outcome(outcome).value.capitalize()
 
 
-def sync_record(record_name, payment=None):
-	"""Fetch a record's payment from Stancer (unless given), capture it when due, record it."""
-	record = frappe.get_doc(RECORD, record_name)
-	settings = frappe.get_doc("Stancer Settings", record.stancer_settings)
+def sync_record(record_name, payment=None, settings=None):
+	"""Fetch a record's payment from Stancer (unless given), capture it when due, record it.
+
+	Callers that hold the record's Stancer Settings already pass them in."""
+	stancer_settings, stancer_id = frappe.db.get_value(
+		RECORD, record_name, ["stancer_settings", "stancer_id"]
+	)
+	settings = settings or frappe.get_doc("Stancer Settings", stancer_settings)
 	with settings.get_client() as client:
 		if payment is None:
-			payment = client.fetch(record.stancer_id, with_card=True)
+			payment = client.fetch(stancer_id, with_card=True)
 		if needs_capture(payment) and settings.capture_mode == "Immediately":
 			payment = capture(client, payment)
 	return settle(record_name, payment)

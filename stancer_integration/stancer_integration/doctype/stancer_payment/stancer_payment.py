@@ -68,5 +68,5 @@ class StancerPayment(Document):
 		settings = frappe.get_doc("Stancer Settings", self.stancer_settings)
 		with settings.get_client() as client:
 			payment = capture(client, client.fetch(self.stancer_id, with_card=True))
-		result = sync_record(self.name, payment)
+		result = sync_record(self.name, payment, settings=settings)
 		return {"outcome": result.outcome, "payment_entry": result.payment_entry}

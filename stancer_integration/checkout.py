@@ -8,55 +8,50 @@ from dataclasses import dataclass
 
 import frappe
 from frappe import _
+from frappe.utils.password import get_encryption_key
 
-from stancer_integration import customers, links
+from stancer_integration import customers, links, payment_request_info
 from stancer_integration.messages import error_message
 from stancer_integration.privileges import as_administrator
-from stancer_integration.settlement import RECORD, amount_due, settle, sync_record, update_record
-from stancer_integration.stancer import errors, money
+from stancer_integration.settlement import (
+	RECORD,
+	fetch_for_recording,
+	settle_locked,
+	sync_record,
+	update_record,
+	with_lock_retries,
+)
+from stancer_integration.stancer import errors, money, references
 from stancer_integration.stancer.statuses import Outcome, is_intent, object_outcome
 from stancer_integration.stancer.validation import shorten_description, stable_reference
 
 # Attempts that still stand: one waiting for the customer, or one the bank authorized and the
 # merchant captures later (the customer has paid: never ask them again).
 STANDING = ("Pending", "Authorized")
-# What the link needs of a Payment Request: read as values, not as a whole document.
-PR_FIELDS = (
-	"name",
-	"docstatus",
-	"status",
-	"payment_gateway",
-	"currency",
-	"grand_total",
-	"outstanding_amount",
-	"party_account_currency",
-	"party_type",
-	"party",
-	"subject",
-	"email_to",
-	"reference_doctype",
-	"reference_name",
-)
+# Stancer payments one Payment Request may make: a bound on card testing through one link.
+DEFAULT_MAX_ATTEMPTS = 10
 
 
 @dataclass
 class Checkout:
-	state: str  # redirect | paid | cancelled | disabled | unavailable | error
+	state: str  # redirect | paid | received | cancelled | disabled | unavailable | error | too_many
 	payment_request: str
 	location: str | None = None
 	message: str | None = None
 
 
-def settings_for_gateway(payment_gateway):
-	"""The Stancer Settings behind a Payment Gateway, or None when it is not a Stancer one."""
-	if not payment_gateway:
-		return None
-	gateway = frappe.db.get_value(
-		"Payment Gateway", payment_gateway, ["gateway_settings", "gateway_controller"], as_dict=True
-	)
-	if not gateway or gateway.gateway_settings != "Stancer Settings" or not gateway.gateway_controller:
-		return None
-	return frappe.get_doc("Stancer Settings", gateway.gateway_controller)
+def max_attempts():
+	return int(frappe.conf.get("stancer_max_attempts") or DEFAULT_MAX_ATTEMPTS)
+
+
+def site_secret():
+	# This site's name and encryption key: another site on the same Stancer account makes
+	# other references, and this one always makes the same.
+	return f"{frappe.local.site}\x1f{get_encryption_key()}"
+
+
+def attempt_unique_id(pr, attempt):
+	return references.attempt_unique_id(site_secret(), pr.name, pr.creation, attempt)
 
 
 def payment_request_for_token(token):
@@ -70,27 +65,24 @@ def payment_request_for_token(token):
 def open_link(token, lang=None):
 	name = payment_request_for_token(token)
 	with as_administrator():
-		return _open(name, token, lang)
-
-
-def read_payment_request(name, lock=False):
-	return frappe.db.get_value("Payment Request", name, PR_FIELDS, as_dict=True, for_update=lock)
+		return with_lock_retries(lambda: _open(name, token, lang))
 
 
 def _open(name, token, lang):
-	# Fresh transaction, then the Payment Request lock: a double click waits here and then
-	# finds the first click's payment instead of making another (and, the lock coming before
-	# any plain read, MariaDB's snapshot includes what that click committed).
+	# Fresh transaction, then the Payment Request lock, held until the checkout ends: a double
+	# click waits here and then finds the first click's payment instead of making another
+	# (and, the lock coming before any plain read, MariaDB's snapshot includes what that click
+	# committed).
 	frappe.db.commit()
-	pr = read_payment_request(name, lock=True)
+	pr = payment_request_info.read(name, lock=True)
 	if not pr:
 		raise frappe.PageDoesNotExistError
-	settings = settings_for_gateway(pr.payment_gateway)
+	settings = payment_request_info.settings_for_gateway(pr.payment_gateway)
 	if settings is None or pr.docstatus == 0:
 		raise frappe.PageDoesNotExistError
 	if pr.docstatus == 2 or pr.status == "Cancelled":
 		return Checkout("cancelled", name, message=_("This payment request has been cancelled."))
-	if amount_due(pr) <= 0:
+	if payment_request_info.amount_due(pr) <= 0:
 		return Checkout(
 			"paid", name, location=links.success_url(name), message=_("This payment request is paid.")
 		)
@@ -100,7 +92,7 @@ def _open(name, token, lang):
 		)
 	try:
 		with settings.get_client() as client:
-			return _pay(pr, settings, client, token, lang)
+			result = _pay(pr, settings, client, token, lang)
 	except errors.UnavailableError as error:
 		frappe.db.rollback()
 		return Checkout("unavailable", name, message=error_message(error))
@@ -108,10 +100,12 @@ def _open(name, token, lang):
 		frappe.db.rollback()
 		frappe.log_error(title="Stancer checkout", message=f"{name}: {type(error).__name__}: {error}")
 		return Checkout("error", name, message=error_message(error))
+	frappe.db.commit()
+	return result
 
 
 def _pay(pr, settings, client, token, lang):
-	due = amount_due(pr)
+	due = payment_request_info.amount_due(pr)
 	amount_minor = money.to_minor(due, pr.currency)
 	page_lang = payment_page_language(pr, settings, lang)
 
@@ -138,22 +132,53 @@ def _pay(pr, settings, client, token, lang):
 			and attempt.stancer_settings == settings.name
 			and attempt.public_key == settings.public_key
 		):
-			payment = client.fetch(attempt.stancer_id)
+			payment = fetch_for_recording(client, attempt.stancer_id)
 			if object_outcome(payment) is Outcome.PENDING:
-				frappe.db.commit()
 				return Checkout("redirect", pr.name, location=page_url(client, payment, page_lang))
-			# It moved on while the customer was away (paid, refused…): record that first.
-			result = sync_record(attempt.name, payment, settings=settings)
+			# It moved on while the customer was away (paid, refused…): record that first,
+			# still under this checkout's lock.
+			result = settle_locked(attempt.name, payment)
 			if result.outcome in ("Paid", "Authorized"):
-				return Checkout("paid", pr.name, location=links.success_url(pr.name, result.redirect_to))
-			frappe.db.get_value("Payment Request", pr.name, "name", for_update=True)
+				return paid_checkout(pr.name, result)
 
-	customer = payment_request_customer(pr)
+	customer = payment_request_info.customer_of(pr)
 	stancer_customer = (
 		customers.ensure_stancer_customer(customer, settings, client, email=pr.email_to) if customer else None
 	)
-	# One unique_id per attempt: a lost answer is found again, a new try after a refusal is new.
-	unique_id = stable_reference(f"{pr.name}-{len(attempts) + 1}")
+	order_id = stable_reference(pr.name)
+	for number in range(len(attempts) + 1, max_attempts() + 1):
+		unique_id = attempt_unique_id(pr, number)
+		if frappe.db.exists(RECORD, unique_id):
+			continue
+		fields = dict(
+			amount=amount_minor,
+			currency=pr.currency,
+			description=shorten_description(pr.subject or pr.reference_name, fallback=pr.name),
+			order_id=order_id,
+			capture=settings.capture_mode == "Immediately",
+			three_d_secure=bool(settings.three_d_secure),
+			return_url=links.return_url(unique_id, pr.name),
+		)
+		try:
+			payment, stancer_customer = create_payment(
+				client, settings, fields, unique_id, pr, customer, stancer_customer
+			)
+		except errors.ConflictError as conflict:
+			# This reference is taken at Stancer: by an attempt of ours whose record was rolled
+			# back (adopt it), or by someone else (never book it: take the next reference).
+			payment = adopt_if_ours(client, conflict, unique_id, amount_minor, pr.currency, order_id)
+			if payment is None:
+				continue
+		break
+	else:
+		return Checkout(
+			"too_many",
+			pr.name,
+			message=_(
+				"This payment link has been tried too many times. Please contact us to pay this request."
+			),
+		)
+
 	record = frappe.get_doc(
 		{
 			"doctype": RECORD,
@@ -172,26 +197,38 @@ def _pay(pr, settings, client, token, lang):
 			"link_token": token,
 		}
 	)
-	record.set_new_name()
+	# Named after its unique_id: the return address names it, whatever became of an earlier
+	# record of the same attempt.
+	record.name = unique_id
+	update_record(record, payment)
+	# The record is the app's own log and every value on it was just read or computed here:
+	# written directly, without the document hooks a user-made document needs (hot path).
+	record.set_user_and_timestamp()
+	record.db_insert()
+	if object_outcome(payment) is not Outcome.PENDING:
+		# Adopted payment already decided: record it, and let the customer try again if it failed.
+		result = settle_locked(record.name, fetch_for_recording(client, payment["id"]))
+		if result.outcome in ("Paid", "Authorized"):
+			return paid_checkout(pr.name, result)
+		return Checkout(
+			"error", pr.name, message=_("The previous attempt was not completed. Please try again.")
+		)
+	return Checkout("redirect", pr.name, location=page_url(client, payment, page_lang))
+
+
+def create_payment(client, settings, fields, unique_id, pr, customer, stancer_customer):
+	"""Create the Stancer payment (or intent) of one attempt; return it with the customer id
+	used. A Stancer customer Stancer no longer knows is made again."""
 
 	def create(stancer_customer):
-		fields = dict(
-			amount=amount_minor,
-			currency=pr.currency,
-			description=shorten_description(pr.subject or pr.reference_name, fallback=pr.name),
-			order_id=stable_reference(pr.name),
-			capture=settings.capture_mode == "Immediately",
-			three_d_secure=bool(settings.three_d_secure),
-			return_url=links.return_url(record.name),
-			customer=stancer_customer,
-		)
 		if settings.uses_payment_intents:
-			# Intents take no unique_id; the Payment Request lock still allows one per click.
-			return client.payment_intents.create(**fields, metadata={"payment_request": pr.name})
-		return client.payments.create(**fields, unique_id=unique_id)
+			# Intents take no unique_id: it travels in their metadata, for is_same_attempt.
+			metadata = {"payment_request": pr.name, "unique_id": unique_id}
+			return client.payment_intents.create(**fields, customer=stancer_customer, metadata=metadata)
+		return client.payments.create(**fields, customer=stancer_customer, unique_id=unique_id)
 
 	try:
-		payment = create(stancer_customer)
+		return create(stancer_customer), stancer_customer
 	except errors.NotFoundError:
 		if not stancer_customer:
 			raise
@@ -199,28 +236,39 @@ def _pay(pr, settings, client, token, lang):
 		# payment was not created, so the same unique_id is still free.
 		customers.forget_stancer_customer(customer, settings)
 		stancer_customer = customers.ensure_stancer_customer(customer, settings, client, email=pr.email_to)
-		record.stancer_customer_id = stancer_customer
-		payment = create(stancer_customer)
-	except errors.ConflictError as conflict:
-		# An earlier try with this unique_id reached Stancer but its record was rolled back.
-		if not conflict.existing_id:
-			raise
-		payment = client.payments.get(conflict.existing_id)
-	update_record(record, payment)
-	# The record is the app's own log and every value on it was just read or computed here:
-	# written directly, without the document hooks a user-made document needs (hot path).
-	record.set_user_and_timestamp()
-	record.db_insert()
-	frappe.db.commit()
-	if object_outcome(payment) is not Outcome.PENDING:
-		# Adopted payment already decided: record it, and let the customer try again if it failed.
-		result = settle(record.name, payment)
-		if result.outcome == "Paid":
-			return Checkout("paid", pr.name, location=links.success_url(pr.name, result.redirect_to))
-		return Checkout(
-			"error", pr.name, message=_("The previous attempt was not completed. Please try again.")
+		return create(stancer_customer), stancer_customer
+
+
+def adopt_if_ours(client, conflict, unique_id, amount_minor, currency, order_id):
+	"""The payment behind a 409 on our unique_id when it is provably this attempt's, else None."""
+	try:
+		existing = (
+			client.payments.get(conflict.existing_id)
+			if conflict.existing_id
+			else client.payments.find_by_unique_id(unique_id)
 		)
-	return Checkout("redirect", pr.name, location=page_url(client, payment, page_lang))
+	except errors.NotFoundError:
+		return None
+	if existing and references.is_same_attempt(
+		existing, unique_id=unique_id, amount=amount_minor, currency=currency, order_id=order_id
+	):
+		return existing
+	frappe.log_error(
+		title="Stancer reference taken",
+		message=f"Stancer holds {conflict.existing_id or 'a payment'} under unique_id {unique_id}, "
+		"but not for this attempt (another site on the same Stancer account?). Not recorded here.",
+	)
+	return None
+
+
+def paid_checkout(payment_request, result):
+	if result.needs_attention:
+		return Checkout(
+			"received",
+			payment_request,
+			message=_("Your payment was received. Our team will contact you about this order."),
+		)
+	return Checkout("paid", payment_request, location=links.success_url(payment_request, result.redirect_to))
 
 
 def page_url(client, payment, lang):
@@ -228,32 +276,104 @@ def page_url(client, payment, lang):
 	return payment["url"] if is_intent(payment) else client.payment_page_url(payment["id"], lang)
 
 
-def payment_request_customer(pr):
-	if pr.get("party_type") == "Customer" and pr.get("party"):
-		return pr.party
-	customer = frappe.db.get_value(pr.reference_doctype, pr.reference_name, "customer")
-	return customer or None
-
-
 def payment_page_language(pr, settings, lang=None):
 	"""The settings' language, else the customer's, else the visitor's or the site's."""
 	if settings.payment_page_language:
 		return settings.payment_page_language
-	customer = payment_request_customer(pr)
+	customer = payment_request_info.customer_of(pr)
 	language = frappe.db.get_value("Customer", customer, "language") if customer else None
 	return language or lang or frappe.get_system_settings("language") or "en"
 
 
-def handle_return(record_name):
+def find_record(ref):
+	"""The Stancer Payment a return address names: by name (its unique_id), or by unique_id
+	for records named before that rule."""
+	if not ref or not isinstance(ref, str) or len(ref) > 140:
+		return None
+	if frappe.db.exists(RECORD, ref):
+		return ref
+	return frappe.db.get_value(RECORD, {"unique_id": ref}, "name")
+
+
+def recover_attempt(payment_request, unique_id):
+	"""The record of an attempt Stancer holds but this site lost (its record was rolled back
+	after Stancer made the payment), made again from what Stancer says; None when `unique_id`
+	is not one of this request's attempts or Stancer has no such payment."""
+	if not payment_request or not isinstance(payment_request, str):
+		return None
+	pr = payment_request_info.read(payment_request)
+	if not pr or pr.docstatus == 0:
+		return None
+	if unique_id not in {attempt_unique_id(pr, n) for n in range(1, max_attempts() + 1)}:
+		return None  # not a reference this site made for this request
+	settings = payment_request_info.settings_for_gateway(pr.payment_gateway)
+	if settings is None:
+		return None
+	order_id = stable_reference(pr.name)
+	with settings.get_client() as client:
+		payment = find_attempt(client, settings, unique_id, order_id)
+	if not payment or str(payment.get("currency") or "").upper() != pr.currency.upper():
+		return None
+	if payment.get("order_id") != order_id or not isinstance(payment.get("amount"), int):
+		return None
+
+	def work():
+		frappe.db.commit()
+		payment_request_info.lock(pr.name)
+		if frappe.db.exists(RECORD, unique_id):
+			return unique_id  # made meanwhile by a concurrent return
+		record = frappe.get_doc(
+			{
+				"doctype": RECORD,
+				"payment_request": pr.name,
+				"reference_doctype": pr.reference_doctype,
+				"reference_name": pr.reference_name,
+				"customer": payment_request_info.customer_of(pr),
+				"stancer_settings": settings.name,
+				"mode": settings.mode,
+				"public_key": settings.public_key,
+				"amount": money.from_minor(payment["amount"], pr.currency),
+				"currency": pr.currency,
+				"amount_minor": payment["amount"],
+				"unique_id": unique_id,
+				"link_token": links.make_token(pr.name),
+			}
+		)
+		record.name = unique_id
+		update_record(record, payment)
+		record.set_user_and_timestamp()
+		record.db_insert()
+		frappe.db.commit()
+		return unique_id
+
+	return with_lock_retries(work)
+
+
+def find_attempt(client, settings, unique_id, order_id):
+	"""What Stancer holds under this attempt's unique_id (in an intent's metadata for intents)."""
+	if settings.uses_payment_intents:
+		for intent in client.payment_intents.list(order_id=order_id, limit=100):
+			metadata = intent.get("metadata") if isinstance(intent.get("metadata"), dict) else {}
+			if metadata.get("unique_id") == unique_id:
+				return intent
+		return None
+	return client.payments.find_by_unique_id(unique_id)
+
+
+def handle_return(ref, payment_request=None):
 	"""The customer is back from Stancer: ask Stancer (never the query string), record, answer."""
-	if not record_name or not isinstance(record_name, str):
-		raise frappe.PageDoesNotExistError
 	with as_administrator():
+		record_name = find_record(ref)
+		if not record_name:
+			try:
+				record_name = recover_attempt(payment_request, ref)
+			except errors.StancerError:
+				record_name = None
+		if not record_name:
+			raise frappe.PageDoesNotExistError
 		record = frappe.db.get_value(
 			RECORD, record_name, ["payment_request", "stancer_settings", "link_token"], as_dict=True
 		)
-		if not record:
-			raise frappe.PageDoesNotExistError
 		settings = frappe.get_doc("Stancer Settings", record.stancer_settings)
 		retry = links.checkout_url(record.payment_request, record.link_token or None)
 		try:
@@ -263,7 +383,7 @@ def handle_return(record_name):
 			return Checkout(
 				"unavailable",
 				record.payment_request,
-				location=links.return_url(record_name),
+				location=links.return_url(record_name, record.payment_request),
 				message=_(
 					"Stancer cannot be reached right now: your payment is safe. Please reload this page in a moment."
 				),
@@ -274,12 +394,30 @@ def handle_return(record_name):
 				title="Stancer return", message=f"{record_name}: {type(error).__name__}: {error}"
 			)
 			return Checkout("error", record.payment_request, location=retry, message=error_message(error))
+		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+			# Still busy after every retry: the payment is safe at Stancer and recorded on a
+			# later visit; the customer is told so, not shown an error.
+			frappe.db.rollback()
+			return Checkout(
+				"pending",
+				record.payment_request,
+				location=links.return_url(record_name, record.payment_request),
+				message=_("Your payment is being processed. This page will tell you the result in a moment."),
+			)
 	redirect_to = result.redirect_to or links.configured_redirect(settings.redirect_url)
-	if result.outcome == "Paid" and result.needs_attention:
+	if result.needs_attention and result.outcome in ("Paid", "Authorized", "Disputed", "Refunded"):
 		return Checkout(
 			"received",
 			record.payment_request,
 			message=_("Your payment was received. Our team will contact you about this order."),
+		)
+	if result.needs_attention and result.outcome == "Pending":
+		return Checkout(
+			"received",
+			record.payment_request,
+			message=_(
+				"We could not confirm your payment automatically. Our team will check it and contact you."
+			),
 		)
 	if result.outcome in ("Paid", "Authorized"):
 		return Checkout(
@@ -289,7 +427,7 @@ def handle_return(record_name):
 		return Checkout(
 			"pending",
 			record.payment_request,
-			location=links.return_url(record_name),
+			location=links.return_url(record_name, record.payment_request),
 			message=_("Your payment is being processed. This page will tell you the result in a moment."),
 		)
 	failure = links.configured_redirect(settings.failure_redirect_url)

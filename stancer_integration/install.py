@@ -60,8 +60,40 @@ def make_custom_fields():
 
 
 def before_uninstall():
+	"""Refuse while payment records an accountant still needs exist; else take away the custom
+	fields and the gateway records, which would point at doctypes that are gone."""
+	refuse_while_payments_matter()
+	drop_gateway_records()
 	for doctype, fields in CUSTOM_FIELDS.items():
 		for field in fields:
 			name = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": field["fieldname"]})
 			if name:
 				frappe.delete_doc("Custom Field", name, ignore_permissions=True)
+
+
+def refuse_while_payments_matter():
+	if not frappe.db.table_exists("Stancer Payment"):
+		return
+	counts = {
+		_("paid"): frappe.db.count("Stancer Payment", {"outcome": "Paid"}),
+		_("authorized, not captured"): frappe.db.count("Stancer Payment", {"outcome": "Authorized"}),
+		_("flagged Needs Attention"): frappe.db.count("Stancer Payment", {"needs_attention": 1}),
+	}
+	found = {label: count for label, count in counts.items() if count}
+	if found:
+		frappe.throw(
+			_(
+				"Stancer Integration keeps {0} in the Stancer Payment list (Accounting > Stancer Payment). They are the record of money taken through Stancer: export them, then delete them, before uninstalling."
+			).format(", ".join(f"{count} {label}" for label, count in found.items())),
+			title=_("Stancer payments would be lost"),
+		)
+
+
+def drop_gateway_records():
+	gateways = frappe.get_all("Payment Gateway", filters={"gateway_settings": SETTINGS_DOCTYPE}, pluck="name")
+	for name in frappe.get_all(
+		"Payment Gateway Account", filters={"payment_gateway": ("in", gateways or [""])}, pluck="name"
+	):
+		frappe.delete_doc("Payment Gateway Account", name, ignore_permissions=True, force=True)
+	for name in gateways:
+		frappe.delete_doc("Payment Gateway", name, ignore_permissions=True, force=True)

@@ -39,8 +39,10 @@ def checkout_url(payment_request, token=None):
 	return get_url(f"/{CHECKOUT_ROUTE}?" + urlencode({"token": token or make_token(payment_request)}))
 
 
-def return_url(record_name):
-	return get_url(f"/{RETURN_ROUTE}?" + urlencode({"ref": record_name}))
+def return_url(unique_id, payment_request):
+	"""Where Stancer sends the customer back: the attempt's unique_id (its record's name) and
+	its request, so the payment is found even if the record was lost."""
+	return get_url(f"/{RETURN_ROUTE}?" + urlencode({"ref": unique_id, "pr": payment_request}))
 
 
 def success_url(payment_request, redirect_to=None):

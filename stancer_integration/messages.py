@@ -51,6 +51,9 @@ def validation_message(error):
 			"The customer mobile number sent to Stancer must be 8 to 16 characters long."
 		),
 		"customer_contact_missing": lambda: _("Stancer needs an email or a mobile number for the customer."),
+		"live_key_host": lambda: _(
+			"Live keys are only ever sent to Stancer's own API, https://{0}: a sandbox or another address takes test keys."
+		).format(p.get("host")),
 		"api_base": lambda: _(
 			"The API base URL must use https (plain http only for a sandbox on this machine)."
 		),

@@ -1,25 +1,84 @@
-"""Rate limits for the guest pages, so a script cannot make Stancer objects in bulk."""
+"""Rate limits for the guest pages, so a script cannot make Stancer objects in bulk.
+
+Frappe's own page limit keys on the first X-Forwarded-For address, which any client can write,
+so these pages count by the address that really connected: the socket's peer, or, when that
+peer is a proxy this site trusts (loopback, where nginx runs in Frappe's production set-up,
+plus `stancer_trusted_proxies` in site config), the last address that proxy saw. The return
+page counts per visitor and payment, so customers behind one shared address never lock each
+other out of their own payment's page.
+"""
+
+import ipaddress
 
 import frappe
-from frappe.rate_limiter import rate_limit
 
 WINDOW = 600  # seconds
+DEFAULT_LIMIT = 60
 
 
-def _limit():
-	# One budget per visitor IP for both Stancer pages: Frappe keys page limits by IP only.
-	return frappe.conf.get("stancer_rate_limit") or 60
+def limit():
+	return int(frappe.conf.get("stancer_rate_limit") or DEFAULT_LIMIT)
 
 
-def limited_page(build):
-	"""A page's get_context(context) that runs `build(context)` under Frappe's rate_limit.
+def _address(text):
+	try:
+		return ipaddress.ip_address((text or "").strip().strip("[]"))
+	except ValueError:
+		return None
 
-	Frappe passes the context only to a get_context whose own signature names it, which a
-	decorated function's does not: hence this explicit wrapper.
-	"""
-	limited = rate_limit(limit=_limit, seconds=WINDOW)(build)
+
+def _trusted(address):
+	if address is None:
+		return False
+	if address.is_loopback:
+		return True
+	for network in frappe.conf.get("stancer_trusted_proxies") or []:
+		try:
+			if address in ipaddress.ip_network(network, strict=False):
+				return True
+		except ValueError:
+			continue
+	return False
+
+
+def client_address():
+	"""The visitor's address, which a forged X-Forwarded-For cannot choose."""
+	request = frappe.local.request
+	peer = _address(request.environ.get("REMOTE_ADDR") or request.remote_addr)
+	hops = [_address(part) for part in (request.headers.get("X-Forwarded-For") or "").split(",")]
+	# From the nearest hop back: the first address not set by a trusted proxy is the client.
+	address = peer
+	while _trusted(address) and hops:
+		hop = hops.pop()
+		if hop is None:
+			break
+		address = hop
+	return str(address) if address else "unknown"
+
+
+def hit(page, *scope, allowed=None):
+	"""Count one visit of `page` by this visitor (and `scope`); 429 past the limit."""
+	key = frappe.cache.make_key(":".join(("stancer-page", page, client_address(), *map(str, scope))))
+	count = frappe.cache.incrby(key, 1)
+	if count == 1:
+		frappe.cache.expire(key, WINDOW)
+	if count > (allowed or limit()):
+		raise frappe.TooManyRequestsError
+
+
+def limited_page(page, build, scope=None):
+	"""A page's get_context(context) that counts the visit, then runs `build(context)`.
+
+	`scope(form_dict)` adds to the key what makes one visitor's budget their own (the return
+	page: the payment it names)."""
 
 	def get_context(context):
-		return limited(context)
+		if scope:
+			# A shared address gets room for many customers; each payment, the usual budget.
+			hit(page, allowed=limit() * 20)
+			hit(page + "-each", *scope(frappe.form_dict))
+		else:
+			hit(page)
+		return build(context)
 
 	return get_context

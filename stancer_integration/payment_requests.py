@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from stancer_integration.checkout import settings_for_gateway
+from stancer_integration.payment_request_info import settings_for_gateway
 
 
 def validate_before_submit(doc, method=None):

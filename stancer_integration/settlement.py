@@ -1,25 +1,49 @@
-"""Recording a paid Stancer payment exactly once.
+"""Recording customers' Stancer payments in the books, exactly once.
 
-Every path — the return page, webhooks and the scheduled reconciliation — hands the payment it
-fetched from Stancer to `settle`, which under a lock on the Payment Request records it at most
-once: a paid Stancer payment ends as a Paid Payment Request with exactly one Payment Entry, or,
-when it cannot be booked (request cancelled or paid by other means, amount changed), as a
-Stancer Payment flagged for an accountant. Nothing is lost and nothing is booked twice.
+Every path — the return page, the checkout link, the Desk buttons, and later webhooks and the
+scheduled reconciliation — hands the payment it fetched from Stancer to `settle`, which under a
+lock on the Payment Request records it at most once: a paid Stancer payment ends as a Paid
+Payment Request with exactly one Payment Entry or, when it cannot be booked (request cancelled
+or paid by other means, amount changed, ERPNext refusing the entry), as a Stancer Payment
+flagged for an accountant with the reason. Nothing is lost and nothing is booked twice.
 """
 
 import inspect
+import random
+import time
 from dataclasses import dataclass
-from decimal import Decimal
 
 import frappe
 from frappe import _
 from frappe.utils import flt, now_datetime, nowdate
 
+from stancer_integration import payment_request_info
 from stancer_integration.privileges import as_administrator
 from stancer_integration.stancer import errors, money
-from stancer_integration.stancer.statuses import Outcome, is_final, is_intent, needs_capture, object_outcome
+from stancer_integration.stancer.statuses import (
+	Outcome,
+	is_final,
+	is_intent,
+	needs_capture,
+	object_outcome,
+	unknown_status,
+)
 
 RECORD = "Stancer Payment"
+# Fields whose change is worth a save (and a Version); last_checked alone is not.
+TRACKED = (
+	"stancer_id",
+	"outcome",
+	"stancer_status",
+	"response_code",
+	"card_brand",
+	"card_last4",
+	"payment_entry",
+	"needs_attention",
+	"attention_reason",
+	"last_error",
+)
+LOCK_RETRIES = 5
 
 
 @dataclass
@@ -36,20 +60,85 @@ def outcome_label(outcome):
 	return Outcome(outcome).value.capitalize()
 
 
-def sync_record(record_name, payment=None, settings=None):
-	"""Fetch a record's payment from Stancer (unless given), capture it when due, record it.
+def with_lock_retries(work):
+	"""Run `work()` (which commits), again after a deadlock or lock wait timeout.
 
-	Callers that hold the record's Stancer Settings already pass them in."""
-	stancer_settings, stancer_id = frappe.db.get_value(
-		RECORD, record_name, ["stancer_settings", "stancer_id"]
+	MariaDB rolls a deadlocked transaction back whole, so the work starts over from its first
+	lock; after the last try the error goes up and the payment stays to be recorded later."""
+	for attempt in range(LOCK_RETRIES):
+		try:
+			return work()
+		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+			frappe.db.rollback()
+			if attempt == LOCK_RETRIES - 1:
+				raise
+			time.sleep(random.uniform(0.05, 0.2 * (attempt + 1)))
+
+
+def sync_record(record_name, payment=None, settings=None):
+	"""Fetch a record's payment from Stancer (unless given), capture it when it was asked to be
+	captured at once, and record it. Callers that hold the Stancer Settings pass them in."""
+	record = frappe.db.get_value(
+		RECORD,
+		record_name,
+		["payment_request", "stancer_settings", "stancer_id", "public_key", "outcome", "payment_entry"],
+		as_dict=True,
 	)
-	settings = settings or frappe.get_doc("Stancer Settings", stancer_settings)
+	settings = settings or frappe.get_doc("Stancer Settings", record.stancer_settings)
+	if record.public_key and record.public_key != settings.public_key:
+		# Made under keys these settings no longer hold: the new keys cannot read it.
+		return flag_unreadable(
+			record_name, record, account_changed_reason(record.stancer_id, record.public_key)
+		)
 	with settings.get_client() as client:
-		if payment is None:
-			payment = client.fetch(stancer_id, with_card=True)
-		if needs_capture(payment) and settings.capture_mode == "Immediately":
-			payment = capture(client, payment)
-	return settle(record_name, payment)
+		try:
+			payment = fetch_for_recording(client, record.stancer_id, payment)
+		except errors.NotFoundError:
+			return flag_unreadable(
+				record_name,
+				record,
+				_(
+					"Stancer does not know payment {0} under the account these settings use: check it in the Stancer dashboard of the account it was made with."
+				).format(record.stancer_id),
+			)
+	return settle(record_name, payment, record.payment_request)
+
+
+def fetch_for_recording(client, stancer_id, payment=None):
+	"""The payment as Stancer has it now (unless given), captured when it was created to be
+	captured at once. An authorization the merchant captures by hand is never captured by a
+	visit, whatever the settings say now."""
+	if payment is None:
+		payment = client.fetch(stancer_id, with_card=True)
+	if needs_capture(payment) and payment.get("capture") is True:
+		payment = capture(client, payment)
+	return payment
+
+
+def account_changed_reason(stancer_id, public_key):
+	return _(
+		"Stancer payment {0} was made with the Stancer account of public key {1}; these Stancer Settings now use another account and cannot read it. Check it in that account's dashboard."
+	).format(stancer_id, public_key)
+
+
+def flag_unreadable(record_name, record, reason):
+	"""Flag an open record the current keys cannot read; a settled one is left as it is."""
+	if record.payment_entry or record.outcome not in ("Pending", "Authorized", None, ""):
+		return Settlement(record_name, record.payment_request, record.outcome, record.payment_entry)
+
+	def work():
+		frappe.db.commit()
+		payment_request_info.lock(record.payment_request)
+		doc = frappe.get_doc(RECORD, record_name, for_update=True)
+		before = tracked(doc)
+		if not doc.needs_attention:
+			flag(doc, reason)
+		save_if_changed(doc, before)
+		frappe.db.commit()
+		return _result(Settlement(doc.name, doc.payment_request, doc.outcome), doc)
+
+	with as_administrator():
+		return with_lock_retries(work)
 
 
 def capture(client, payment):
@@ -63,58 +152,107 @@ def capture(client, payment):
 	return dict(captured, card=payment.get("card")) if is_intent(captured) else captured
 
 
-def settle(record_name, payment):
+def settle(record_name, payment, payment_request=None):
 	"""Record what Stancer says of a payment. Safe to call any number of times, concurrently."""
 	with as_administrator():
-		# A fresh transaction, so the reads after the lock see what other requests committed.
-		frappe.db.commit()
-		try:
-			result = _settle_locked(record_name, payment)
-			frappe.db.commit()
-		except Exception:
-			frappe.db.rollback()
-			raise
+		if not payment_request:
+			# Never changes once set: read before the transaction that takes the locks.
+			payment_request = frappe.db.get_value(RECORD, record_name, "payment_request")
+		return with_lock_retries(lambda: _settle_in_transaction(record_name, payment, payment_request))
+
+
+def _settle_in_transaction(record_name, payment, payment_request):
+	# A fresh transaction whose first read is the lock: MariaDB's repeatable read takes its
+	# snapshot at the first plain read, which must come after the lock to see what the request
+	# that held it before us committed (its Payment Entry, say).
+	frappe.db.commit()
+	payment_request_info.lock(payment_request)
+	result = settle_locked(record_name, payment)
+	frappe.db.commit()
 	return result
 
 
-def _settle_locked(record_name, payment):
-	# Locking reads only until the Payment Request is locked: MariaDB's repeatable read takes
-	# its snapshot at the first plain read, which must come after the lock to see what the
-	# request that held it before us committed (its Payment Entry, say).
-	payment_request = frappe.db.get_value(RECORD, record_name, "payment_request", for_update=True)
-	# The one lock every path takes: the Payment Request row.
-	frappe.db.get_value("Payment Request", payment_request, "name", for_update=True)
+def settle_locked(record_name, payment):
+	"""`settle` for a caller that already holds the Payment Request's lock; commits nothing.
+
+	Locks are always taken in one order — the Payment Request, then its Stancer Payment — and
+	nothing else is locked, so settling one payment never waits on another's."""
 	record = frappe.get_doc(RECORD, record_name, for_update=True)
+	before = tracked(record)
+	result = Settlement(record.name, record.payment_request, record.outcome)
+	mismatch = not_this_payment(record, payment)
+	if mismatch:
+		if not record.needs_attention:
+			flag(record, mismatch)
+		save_if_changed(record, before)
+		return _result(result, record)
 	update_record(record, payment)
-	result = Settlement(record.name, payment_request, record.outcome)
-	if record.payment_entry or record.needs_attention or record.outcome != "Paid":
-		record.save(ignore_permissions=True)
-		return _finish(result, record)
-
-	# Booked already under this id (say, by Dokos before a crash): adopt it, book nothing.
-	entry = entry_for(record.stancer_id)
-	if not entry:
-		pr = frappe.get_doc("Payment Request", payment_request)
-		reason = unbookable_reason(pr, record)
-		if reason:
-			flag(record, reason)
-			record.save(ignore_permissions=True)
-			return _finish(result, record)
-		before = allocated_entries(pr.name)
-		result.redirect_to = run_payment_authorized_hooks(pr, record.stancer_id)
-		entry = entry_for(record.stancer_id) or _adopt_new_entry(pr.name, before, record.stancer_id)
-		if not entry:
-			entry = create_entry(pr, record)
-	record.payment_entry = entry
-	record.save(ignore_permissions=True)
-	return _finish(result, record)
+	if record.payment_entry or record.needs_attention:
+		save_if_changed(record, before)
+		return _result(result, record)
+	reason = unexpected_status_reason(record, payment)
+	if reason:
+		flag(record, reason)
+	elif record.outcome == "Paid":
+		entry, result.redirect_to = book(record)
+		record.payment_entry = entry
+	save_if_changed(record, before)
+	return _result(result, record)
 
 
-def _finish(result, record):
+def _result(result, record):
 	result.outcome = record.outcome
 	result.payment_entry = record.payment_entry
 	result.needs_attention = bool(record.needs_attention)
 	return result
+
+
+def tracked(record):
+	return {field: record.get(field) for field in TRACKED}
+
+
+def save_if_changed(record, before):
+	"""Save (and so keep a Version) only when something worth knowing changed."""
+	if tracked(record) != before:
+		record.save(ignore_permissions=True)
+	else:
+		frappe.db.set_value(RECORD, record.name, "last_checked", record.last_checked, update_modified=False)
+
+
+def not_this_payment(record, payment):
+	"""Why `payment` cannot be this record's, or None: a record only ever takes the payment it
+	was made for, at the amount and in the currency it asked for."""
+	if record.stancer_id and payment.get("id") != record.stancer_id:
+		return _(
+			"Stancer answered with payment {0} for the record of payment {1}: nothing was recorded."
+		).format(payment.get("id"), record.stancer_id)
+	amount = payment.get("amount")
+	currency = str(payment.get("currency") or "").upper()
+	if amount != record.amount_minor or currency != (record.currency or "").upper():
+		shown = money.from_minor(amount, currency) if isinstance(amount, int) and currency else amount
+		return _(
+			"Stancer payment {0} is for {1} {2} but this attempt asked for {3} {4}: nothing was booked; check it by hand."
+		).format(payment.get("id"), shown, currency, record.amount, record.currency)
+	return None
+
+
+def unexpected_status_reason(record, payment):
+	"""A reason to flag a payment first seen refunded, disputed, or in a status the app does
+	not know; None otherwise. (A record booked before is not flagged here.)"""
+	status = unknown_status(payment)
+	if status:
+		return _(
+			"Stancer reports payment {0} as {1}, a status this app does not know: check it by hand."
+		).format(record.stancer_id, status)
+	if record.outcome == "Refunded":
+		return _("Stancer payment {0} was refunded before it was recorded here: nothing was booked.").format(
+			record.stancer_id
+		)
+	if record.outcome == "Disputed":
+		return _(
+			"Stancer payment {0} was disputed by the cardholder before it was recorded here: nothing was booked; check it by hand."
+		).format(record.stancer_id)
+	return None
 
 
 def update_record(record, payment):
@@ -137,39 +275,58 @@ def update_record(record, payment):
 		record.card_last4 = card.get("last4") or record.card_last4
 
 
-def flag(record, reason):
+def flag(record, reason, error=None):
 	record.needs_attention = 1
 	record.attention_reason = reason
+	if error:
+		record.last_error = error
 
 
-def amount_due(pr):
-	"""What is still due on a Payment Request, in the request's own currency (Decimal).
+# -- booking ------------------------------------------------------------------------------------
 
-	`outstanding_amount` is in the party account's currency; when that differs from the
-	request's, it is brought back to the request's currency in proportion.
-	"""
-	if pr.docstatus != 1 or pr.status in ("Paid", "Cancelled"):
-		return Decimal(0)
-	outstanding = money.to_decimal(flt(pr.outstanding_amount))
-	grand_total = money.to_decimal(flt(pr.grand_total))
-	if outstanding <= 0:
-		return Decimal(0)
-	party_currency = pr.get("party_account_currency") or pr.currency
-	if party_currency == pr.currency:
-		return outstanding
-	ref = frappe.db.get_value(
-		pr.reference_doctype,
-		pr.reference_name,
-		["rounded_total", "grand_total", "base_rounded_total", "base_grand_total"],
-		as_dict=True,
-	)
-	doc_total = money.to_decimal(flt(ref.rounded_total or ref.grand_total))
-	base_total = money.to_decimal(flt(ref.base_rounded_total or ref.base_grand_total))
-	full_outstanding = grand_total / doc_total * base_total if doc_total else outstanding
-	if not full_outstanding:
-		return grand_total
-	due = grand_total * outstanding / full_outstanding
-	return min(due, grand_total).quantize(Decimal(1).scaleb(-money.exponent(pr.currency)))
+
+def book(record):
+	"""The Payment Entry of a paid record: adopted, or made now; None when it cannot be booked
+	(the record is then flagged with the reason). Returns (entry, redirect from other apps)."""
+	entry = entry_for(record.stancer_id)
+	if entry:
+		# Booked already under this id (say, by Dokos before a crash): adopt it, book nothing.
+		return entry, None
+	pr = frappe.get_doc("Payment Request", record.payment_request)
+	reason = unbookable_reason(pr, record)
+	if reason:
+		flag(record, reason)
+		return None, None
+	savepoint = "stancer_booking"
+	frappe.db.savepoint(savepoint)
+	messages = len(frappe.local.message_log or [])
+	try:
+		before = entries_of(pr.name)
+		redirect_to = run_payment_authorized_hooks(pr, record.stancer_id)
+		entry = entry_for(record.stancer_id) or _adopt_new_entry(pr.name, before, record.stancer_id)
+		if not entry:
+			entry = create_entry(pr, record)
+	except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+		raise  # the whole transaction is gone: with_lock_retries starts over
+	except Exception as error:
+		frappe.db.rollback(save_point=savepoint)
+		# What ERPNext said goes on the record, not on the customer's page.
+		del frappe.local.message_log[messages:]
+		flag(
+			record,
+			_("Stancer payment {0} was paid but could not be booked on Payment Request {1}: {2}").format(
+				record.stancer_id, pr.name, error_text(error)
+			),
+			error=frappe.get_traceback(with_context=False)[-2000:],
+		)
+		return None, None
+	frappe.db.release_savepoint(savepoint)
+	return entry, redirect_to
+
+
+def error_text(error):
+	text = frappe.utils.strip_html(str(error) or type(error).__name__)
+	return text[:500]
 
 
 def unbookable_reason(pr, record):
@@ -181,7 +338,7 @@ def unbookable_reason(pr, record):
 		return _("Stancer payment {0} was paid but Payment Request {1} is not submitted.").format(
 			record.stancer_id, pr.name
 		)
-	due = amount_due(pr)
+	due = payment_request_info.amount_due(pr)
 	if due <= 0:
 		return _(
 			"Stancer payment {0} was paid but Payment Request {1} was already paid by other means: refund it or book it by hand."
@@ -197,20 +354,26 @@ def unbookable_reason(pr, record):
 
 
 def entry_for(stancer_id):
-	"""A submitted Payment Entry already keyed on this Stancer payment id."""
-	return frappe.db.get_value(
-		"Payment Entry", {"reference_no": stancer_id, "docstatus": 1}, "name", for_update=True
-	)
+	"""A submitted Payment Entry already keyed on this Stancer payment id.
+
+	A plain read, never a locking one: the Payment Request's lock already serializes every
+	recording of its payments, and a locking scan of Payment Entry (reference_no has no index)
+	would lock other payments' entries and deadlock against them."""
+	return frappe.db.get_value("Payment Entry", {"reference_no": stancer_id, "docstatus": 1}, "name")
 
 
-def allocated_entries(payment_request):
-	return set(
-		frappe.get_all(
-			"Payment Entry Reference",
-			filters={"payment_request": payment_request, "docstatus": 1},
-			pluck="parent",
-		)
+def entries_of(payment_request):
+	"""Submitted Payment Entries of a request: allocated to it, or keyed on its name (what
+	ERPNext's set_as_paid writes, which stays when ERPNext re-points the entry to an invoice)."""
+	allocated = frappe.get_all(
+		"Payment Entry Reference",
+		filters={"payment_request": payment_request, "docstatus": 1},
+		pluck="parent",
 	)
+	keyed = frappe.get_all(
+		"Payment Entry", filters={"reference_no": payment_request, "docstatus": 1}, pluck="name"
+	)
+	return set(allocated) | set(keyed)
 
 
 def run_payment_authorized_hooks(pr, stancer_id):
@@ -229,7 +392,7 @@ def run_payment_authorized_hooks(pr, stancer_id):
 
 def _adopt_new_entry(payment_request, before, stancer_id):
 	"""A Payment Entry a hook just made for this request becomes the record's, keyed on the id."""
-	new = sorted(allocated_entries(payment_request) - before)
+	new = sorted(entries_of(payment_request) - before)
 	if not new:
 		return None
 	entry = new[0]
@@ -239,7 +402,17 @@ def _adopt_new_entry(payment_request, before, stancer_id):
 
 
 def create_entry(pr, record):
-	entry = pr.create_payment_entry(submit=False)
+	"""Book what Stancer took: a Payment Entry keyed on the Stancer id, for the amount charged.
+
+	A Sales Order invoiced in full since the link was sent cannot take a payment any more
+	(ERPNext: "Can only make payment against unbilled Sales Order"): the entry then goes to the
+	order's submitted invoices, as an accountant would book it.
+	"""
+	if order_is_billed(pr):
+		entry = entry_against_invoices(pr)
+	else:
+		entry = pr.create_payment_entry(submit=False)
+	book_amount_charged(entry, record)
 	entry.reference_no = record.stancer_id
 	entry.reference_date = nowdate()
 	entry.remarks = (entry.remarks or "") + "\n" + _("Stancer payment {0}").format(record.stancer_id)
@@ -249,3 +422,69 @@ def create_entry(pr, record):
 	if hasattr(pr, "make_invoice"):
 		pr.make_invoice()  # what set_as_paid does for webshop orders (Shopping Cart only)
 	return entry.name
+
+
+def book_amount_charged(entry, record):
+	"""The bank side of the entry is what Stancer charged, to the cent; the exchange rate
+	follows, so the party side (the request's outstanding amount) is unchanged."""
+	charged = flt(record.amount)
+	if entry.paid_to_account_currency != (record.currency or "").upper() or not charged:
+		return
+	if flt(entry.received_amount) == charged:
+		return
+	entry.received_amount = charged
+	if entry.paid_to_account_currency != entry.paid_from_account_currency:
+		entry.target_exchange_rate = flt(entry.base_paid_amount) / charged
+		entry.base_received_amount = flt(entry.base_paid_amount)
+
+
+def order_is_billed(pr):
+	if pr.reference_doctype != "Sales Order":
+		return False
+	return flt(frappe.db.get_value("Sales Order", pr.reference_name, "per_billed"), 2) >= 99.99
+
+
+def entry_against_invoices(pr):
+	"""A Payment Entry for the request's amount, allocated to the order's submitted invoices."""
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+	invoices = frappe.db.sql(
+		"""select distinct si.name, si.outstanding_amount
+		from `tabSales Invoice` si join `tabSales Invoice Item` item on item.parent = si.name
+		where item.sales_order = %s and si.docstatus = 1 and si.outstanding_amount > 0
+		order by si.posting_date, si.name""",
+		pr.reference_name,
+		as_dict=True,
+	)
+	amount = flt(pr.outstanding_amount)
+	if sum(flt(i.outstanding_amount) for i in invoices) + 0.005 < amount:
+		frappe.throw(
+			_("Sales Order {0} is invoiced and its invoices have less outstanding than the {1} paid.").format(
+				pr.reference_name, amount
+			)
+		)
+	entry = get_payment_entry(
+		"Sales Invoice", invoices[0].name, party_amount=amount, bank_account=pr.payment_account
+	)
+	entry.set("references", [])
+	left = amount
+	for invoice in invoices:
+		if left <= 0:
+			break
+		allocated = min(left, flt(invoice.outstanding_amount))
+		entry.append(
+			"references",
+			{
+				"reference_doctype": "Sales Invoice",
+				"reference_name": invoice.name,
+				"allocated_amount": allocated,
+				"payment_request": pr.name,
+			},
+		)
+		left = flt(left - allocated, 2)
+	entry.set_missing_ref_details(force=True)
+	entry.remarks = _(
+		"Payment Entry against Sales Order {0}, invoiced in {1}, via Payment Request {2}"
+	).format(pr.reference_name, ", ".join(i.name for i in invoices), pr.name)
+	entry.mode_of_payment = pr.get("mode_of_payment")
+	return entry

@@ -6,7 +6,6 @@ right way (non-JSON answers, hanging, recording headers).
 """
 
 import base64
-import contextlib
 import http.server
 import json
 import logging
@@ -203,12 +202,14 @@ class TestErrors:
 
 	def test_test_and_live_keys_of_one_account_never_mix(self, sandbox, account):
 		live = sandbox.account_keys(account["account_id"], live=True)
-		with make_client(sandbox, account) as test_client, make_client(sandbox, live) as live_client:
-			assert test_client.mode == "test" and live_client.mode == "live"
+		with make_client(sandbox, account) as test_client:
 			payment = test_client.payments.create(amount=2599, currency="eur")
 			assert payment["live_mode"] is False
-			with pytest.raises(NotFoundError):
-				live_client.payments.get(payment["id"])
+		# The client sends a live key to Stancer only, so the sandbox is asked directly.
+		answer = requests.get(
+			f"{sandbox.url}/v2/payments/{payment['id']}", auth=(live["secret_key"], ""), timeout=5
+		)
+		assert answer.status_code == 404
 
 	def test_conflict_with_existing_id(self, client, sandbox, account):
 		unique_id = new_ref("U")
@@ -311,19 +312,6 @@ class TestErrors:
 			with tiny_client(tiny.url) as client:
 				assert client.webhooks.delete("whk_" + "x" * 24) is None
 
-	def test_every_error_is_a_stancer_error(self):
-		for cls in (
-			APIError,
-			AuthenticationError,
-			ConflictError,
-			InvalidRequestError,
-			NotFoundError,
-			UnavailableError,
-			ValidationError,
-			errors.SignatureError,
-		):
-			assert issubclass(cls, errors.StancerError)
-
 
 # -- retries -------------------------------------------------------------------------------------
 
@@ -345,9 +333,12 @@ class TestRetries:
 	def test_backoff_between_retries(self, sandbox, account):
 		set_faults(sandbox, account, fail_next=2)
 		with make_client(sandbox, account, backoff=0.05) as client:
-			started = time.monotonic()
+			slept = []
+			delay = client.retry_delay
+			client.retry_delay = lambda attempt, retry_after=None: slept.append(delay(attempt)) or slept[-1]
 			client.payments.list()
-			assert time.monotonic() - started >= 0.05 + 0.1  # 0.05, then doubled
+		assert len(slept) == 2
+		assert 0 <= slept[0] <= 0.05 and 0 <= slept[1] <= 0.1  # full jitter under 0.05, then doubled
 
 	def test_post_without_unique_id_not_retried_on_503(self, client, sandbox, account):
 		set_faults(sandbox, account, fail_next=1)
@@ -733,5 +724,4 @@ def test_close_and_context_manager(sandbox, account):
 	with client as same:
 		assert same is client
 		assert same.payments.list() == []
-	with contextlib.suppress(Exception):
-		client.close()  # closing twice is harmless
+	client.close()  # closing twice is harmless

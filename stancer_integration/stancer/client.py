@@ -7,16 +7,20 @@ process-wide singleton, is not used.
 
 Retries never risk a double charge: GETs are retried; any method is retried when the connection
 failed before anything was sent; a payment POST is re-sent only when it carries a `unique_id`,
-after looking the payment up by that id.
+after looking the payment up by that id (and checking that what was found is this payment).
+Retries back off with jitter, honour `Retry-After` and stop at a cap and at the call's deadline,
+so a call made while a database row is locked ends well before the lock wait does.
 """
 
+import email.utils
 import logging
+import random
 import time
 
 import requests
 
 from stancer_integration import __version__
-from stancer_integration.stancer import validation
+from stancer_integration.stancer import references, validation
 from stancer_integration.stancer.errors import (
 	APIError,
 	ConflictError,
@@ -25,9 +29,9 @@ from stancer_integration.stancer.errors import (
 	ValidationError,
 	error_for_status,
 )
-from stancer_integration.stancer.urls import is_loopback_url, payment_page_url
+from stancer_integration.stancer.urls import STANCER_API_HOST, is_loopback_url, payment_page_url
 
-DEFAULT_API_BASE = "https://api.stancer.com"
+DEFAULT_API_BASE = f"https://{STANCER_API_HOST}"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 MAX_PAGE = 100
 
@@ -83,23 +87,22 @@ class StancerClient:
 		read_timeout=30.0,
 		max_retries=2,
 		backoff=0.5,
+		max_backoff=8.0,
+		deadline=None,
 		user_agent=None,
 		session=None,
 	):
 		self.mode = validation.keys(public_key, secret_key)
-		if not isinstance(api_base, str) or not api_base.startswith(("https://", "http://")):
-			raise ValidationError("The API base URL must start with https://", field="api_base")
-		if api_base.startswith("http://") and not is_loopback_url(api_base):
-			# Plain http would send the secret key in clear; only a local sandbox may use it.
-			raise ValidationError(
-				"The API base URL must use https (http only for a local sandbox)", field="api_base"
-			)
+		validation.api_base(api_base, self.mode)
 		self._secret_key = secret_key
 		self.public_key = public_key
 		self.api_base = api_base.rstrip("/")
 		self.timeout = (float(connect_timeout), float(read_timeout))
 		self.max_retries = max(0, int(max_retries))
 		self.backoff = max(0.0, float(backoff))
+		self.max_backoff = max(0.0, float(max_backoff))
+		# Seconds one call may take in all, its retries included (None: no overall limit).
+		self.deadline = float(deadline) if deadline else None
 		self.is_sandbox = is_loopback_url(self.api_base)
 		agent = f"stancer-integration/{__version__} python-requests/{requests.__version__}"
 		self.user_agent = f"{agent} {user_agent}" if user_agent else agent
@@ -130,17 +133,36 @@ class StancerClient:
 		"""Send one call, retrying only what cannot charge twice; return the decoded JSON."""
 		method = method.upper()
 		url = f"{self.api_base}{path}"
+		ends = time.monotonic() + self.deadline if self.deadline else None
 		attempt = 0
 		while True:
-			body, error, retryable = self._attempt(method, url, json, params)
+			body, error, retryable = self._attempt(method, url, json, params, ends)
 			if error is None:
 				return body
 			if not retryable or attempt >= self.max_retries:
 				raise error
-			time.sleep(self.backoff * (2**attempt))
+			delay = self.retry_delay(attempt, getattr(error, "retry_after", None))
+			if ends is not None and time.monotonic() + delay >= ends:
+				raise error
+			time.sleep(delay)
 			attempt += 1
 
-	def _attempt(self, method, url, json, params):
+	def retry_delay(self, attempt, retry_after=None):
+		"""Seconds before retry number `attempt + 1`: what Stancer asked for (Retry-After),
+		else exponential backoff with full jitter; never more than `max_backoff`."""
+		if retry_after is not None:
+			return min(self.max_backoff, retry_after)
+		return random.uniform(0, min(self.max_backoff, self.backoff * (2**attempt)))
+
+	def _timeout(self, ends):
+		if ends is None:
+			return self.timeout
+		left = ends - time.monotonic()
+		if left <= 0.05:
+			return (0.05, 0.05)
+		return (min(self.timeout[0], left), min(self.timeout[1], left))
+
+	def _attempt(self, method, url, json, params, ends=None):
 		"""One try: (body, None, _) on success, (None, error, may_retry) otherwise."""
 		safe = method in SAFE_METHODS
 		try:
@@ -151,7 +173,8 @@ class StancerClient:
 				params=params,
 				auth=(self._secret_key, ""),
 				headers={"User-Agent": self.user_agent, "Accept": "application/json"},
-				timeout=self.timeout,
+				timeout=self._timeout(ends),
+				allow_redirects=False,  # a redirect would carry the key to another address
 			)
 		except requests.exceptions.RequestException as exc:
 			unsent = _nothing_sent(exc)
@@ -177,6 +200,7 @@ class StancerClient:
 		if isinstance(error, UnavailableError):
 			# A 5xx to a POST may come after the work was done; 429 means it was not.
 			error.maybe_processed = not safe and response.status_code != 429
+			error.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
 			return None, error, safe or response.status_code == 429
 		return None, error, False
 
@@ -252,6 +276,22 @@ class StancerClient:
 
 
 _UNDECODABLE = object()
+
+
+def retry_after_seconds(value):
+	"""A Retry-After header (seconds or an HTTP date) as seconds from now, or None."""
+	if not value:
+		return None
+	value = value.strip()
+	if value.isdigit():
+		return float(value)
+	try:
+		when = email.utils.parsedate_to_datetime(value)
+	except (TypeError, ValueError):
+		return None
+	if when is None:
+		return None
+	return max(0.0, when.timestamp() - time.time())
 
 
 def _clean(body):
@@ -355,9 +395,11 @@ class Payments(_Resource):
 			return self._recover(body, exc)
 
 	def _recover(self, body, error):
+		"""After a lost answer: the payment Stancer holds under our unique_id if it is the one
+		we sent (amount, currency, order), else send again; never a stranger's payment."""
 		unique_id = body["unique_id"]
 		for attempt in range(self.client.max_retries + 1):
-			time.sleep(self.client.backoff * (2**attempt))
+			time.sleep(self.client.retry_delay(attempt))
 			try:
 				found = self.find_by_unique_id(unique_id)
 			except UnavailableError:
@@ -365,23 +407,43 @@ class Payments(_Resource):
 				# the original error (maybe_processed), not the GET's "nothing was sent".
 				raise error from None
 			if found:
-				return found
+				return self._ours(found, body)
 			if attempt == self.client.max_retries:
 				break
 			try:
 				return self.client.request("POST", self.path, json=body)
 			except ConflictError as conflict:
-				# It did go through after all: answer with the one Stancer has.
-				return (
-					self.get(conflict.existing_id)
-					if conflict.existing_id
-					else self.find_by_unique_id(unique_id)
-				)
+				# It did go through after all: answer with the one Stancer has, if it is ours.
+				try:
+					found = (
+						self.get(conflict.existing_id)
+						if conflict.existing_id
+						else self.find_by_unique_id(unique_id)
+					)
+				except UnavailableError:
+					raise error from None
+				if not found:
+					raise
+				return self._ours(found, body)
 			except UnavailableError as again:
 				if not again.maybe_processed:
 					raise
 				error = again
 		raise error
+
+	@staticmethod
+	def _ours(payment, body):
+		if references.is_same_attempt(
+			payment,
+			unique_id=body["unique_id"],
+			amount=body["amount"],
+			currency=body["currency"],
+			order_id=body.get("order_id"),
+		):
+			return payment
+		raise ConflictError(
+			"Another payment already uses this unique_id", existing_id=payment.get("id"), body=None
+		)
 
 	def get(self, payment_id):
 		return self._get(f"{self.path}{payment_id}")

@@ -111,5 +111,22 @@ def needs_capture(payment):
 	return object_outcome(payment) is Outcome.AUTHORIZED
 
 
+# Every payment status Stancer documents (null too: nothing decided yet).
+KNOWN_PAYMENT_STATUSES = frozenset(
+	{None, "authorized", "canceled", "disputed", "expired", "refused", "failed", "to_capture"} | PAID_STATUSES
+)
+
+
+def unknown_status(obj):
+	"""The status of a payment or intent when it is none Stancer documents, else None.
+
+	Such a payment is reported as pending by `object_outcome`; the caller flags it for a person
+	rather than wait for ever.
+	"""
+	status = obj.get("status")
+	known = INTENT_STATUSES if is_intent(obj) else KNOWN_PAYMENT_STATUSES
+	return None if status in known else str(status)
+
+
 def is_final(result):
 	return Outcome(result) in FINAL_OUTCOMES

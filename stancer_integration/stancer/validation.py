@@ -4,7 +4,7 @@ import hashlib
 import re
 
 from stancer_integration.stancer.errors import ValidationError
-from stancer_integration.stancer.urls import is_loopback_host, split_url
+from stancer_integration.stancer.urls import STANCER_API_HOST, is_loopback_host, split_url
 
 CURRENCIES = frozenset({"aud", "cad", "chf", "dkk", "eur", "gbp", "jpy", "nok", "pln", "sek", "usd"})
 MIN_AMOUNT = 50
@@ -184,3 +184,29 @@ def keys(public_key, secret_key):
 			params={"public_mode": public_mode, "secret_mode": secret_mode},
 		)
 	return secret_mode
+
+
+def api_base(url, mode):
+	"""Check where a key of `mode` may be sent; return the URL.
+
+	A live key goes to Stancer's own API host only, over https. A test key may also go to
+	another https host or, over plain http, to a sandbox on this machine (plain http would send
+	the key in clear).
+	"""
+	scheme, host, port = split_url(url) if isinstance(url, str) else ("", "", None)
+	if mode == "live":
+		if scheme != "https" or host != STANCER_API_HOST or port not in (None, 443):
+			raise ValidationError(
+				f"A live key is only ever sent to https://{STANCER_API_HOST}",
+				field="api_base",
+				code="live_key_host",
+				params={"host": STANCER_API_HOST},
+			)
+		return url
+	if scheme == "https" and host:
+		return url
+	if scheme == "http" and is_loopback_host(host):
+		return url
+	raise ValidationError(
+		"The API base URL must use https (http only for a local sandbox)", field="api_base", code="api_base"
+	)

@@ -26,4 +26,4 @@ def _context(context):
 	return context
 
 
-get_context = limited_page(_context)
+get_context = limited_page("checkout", _context)

@@ -14,12 +14,14 @@ no_cache = 1
 
 
 def _context(context):
-	result = handle_return(frappe.form_dict.get("ref"))
+	result = handle_return(frappe.form_dict.get("ref"), frappe.form_dict.get("pr"))
 	if result.state in ("paid", "redirect"):
 		frappe.flags.redirect_location = result.location
 		raise frappe.Redirect(302)
 	context.no_cache = 1
-	context.title = _("Payment failed") if result.state == "failed" else _("Payment")
+	context.title = {"failed": _("Payment failed"), "received": _("Payment received")}.get(
+		result.state, _("Payment")
+	)
 	context.state = result.state
 	context.message = result.message
 	context.action_url = result.location
@@ -32,4 +34,4 @@ def _context(context):
 	return context
 
 
-get_context = limited_page(_context)
+get_context = limited_page("return", _context, scope=lambda form: (form.get("ref"),))

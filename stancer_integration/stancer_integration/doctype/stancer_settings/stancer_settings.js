@@ -44,7 +44,7 @@ frappe.ui.form.on("Stancer Settings", {
 	},
 
 	company(frm) {
-		if (frm.doc.company && !frm.doc.currency) {
+		if (frm.doc.company) {
 			frappe.db.get_value("Company", frm.doc.company, "default_currency").then((r) => {
 				if (r.message) frm.set_value("currency", r.message.default_currency);
 			});

@@ -11,6 +11,9 @@ from stancer_integration import gateway_records, links
 from stancer_integration.messages import error_message, validation_message
 from stancer_integration.privileges import require_manager
 from stancer_integration.stancer import StancerClient, errors, money, validation
+from stancer_integration.stancer.client import DEFAULT_API_BASE
+
+CALL_DEADLINE = 20  # seconds
 
 
 class StancerSettings(Document):
@@ -49,8 +52,7 @@ class StancerSettings(Document):
 		self.gateway_name = (self.gateway_name or "").strip()
 		self.public_key = (self.public_key or "").strip()
 		self.api_base_url = (self.api_base_url or "").strip().rstrip("/")
-		if not self.currency and self.company:
-			self.currency = frappe.get_cached_value("Company", self.company, "default_currency")
+		self.default_currency_from_company()
 		self.validate_keys()
 		self.validate_api_base_url()
 		self.validate_currency()
@@ -59,6 +61,18 @@ class StancerSettings(Document):
 			# Stored in a Password field; it only ever leaves the site inside the webhook URL
 			# registered with Stancer.
 			self.webhook_secret = secrets.token_hex(32)
+
+	def default_currency_from_company(self):
+		"""The company's currency unless another was chosen. Frappe fills a new document's
+		currency with the site's default currency, which is not a choice: it gives way."""
+		if not self.company:
+			return
+		company_currency = frappe.get_cached_value("Company", self.company, "default_currency")
+		site_default = frappe.db.get_default("currency")
+		if not self.currency or (
+			(self.is_new() or self.has_value_changed("company")) and self.currency == site_default
+		):
+			self.currency = company_currency
 
 	def validate_keys(self):
 		secret = self.get_secret_key()
@@ -81,6 +95,9 @@ class StancerSettings(Document):
 			frappe.throw(validation_message(error), title=_("Currency not supported"))
 
 	def on_update(self):
+		previous = self.get_doc_before_save()
+		if previous and previous.public_key and previous.public_key != self.public_key:
+			flag_payments_of_old_keys(self.name, previous.public_key)
 		gateway, gateway_account = gateway_records.sync(self)
 		self.db_set({"payment_gateway": gateway, "payment_gateway_account": gateway_account}, notify=True)
 
@@ -120,11 +137,17 @@ class StancerSettings(Document):
 		return self.checkout_flow == "Payment intent"
 
 	def get_client(self, secret_key=None):
-		"""A client for this account only: one site's keys never serve another's call."""
+		"""A client for this account only: one site's keys never serve another's call.
+
+		Calls are often made while a Payment Request row is locked: each ends, retries
+		included, within CALL_DEADLINE seconds, well under MariaDB's lock wait (50 s)."""
 		return StancerClient(
 			secret_key=secret_key or self.get_secret_key(),
 			public_key=self.public_key,
-			api_base=self.api_base_url or "https://api.stancer.com",
+			api_base=self.api_base_url or DEFAULT_API_BASE,
+			connect_timeout=5,
+			read_timeout=15,
+			deadline=CALL_DEADLINE,
 			user_agent=f"frappe/{frappe.__version__}",
 		)
 
@@ -202,3 +225,29 @@ class StancerSettings(Document):
 		"""True: ERPNext then makes the payment URL and sends it by e-mail."""
 		self.validate_transaction_currency(payment_request.currency)
 		return True
+
+
+def flag_payments_of_old_keys(settings_name, old_public_key):
+	"""After a change of keys: the open payments made under the old account cannot be read
+	with the new keys; each is flagged with the reason instead of failing in the log."""
+	from stancer_integration.settlement import RECORD, account_changed_reason
+
+	for name, stancer_id in frappe.get_all(
+		RECORD,
+		filters={
+			"stancer_settings": settings_name,
+			"public_key": old_public_key,
+			"outcome": ("in", ("Pending", "Authorized")),
+			"needs_attention": 0,
+		},
+		fields=["name", "stancer_id"],
+		as_list=True,
+	):
+		frappe.db.set_value(
+			RECORD,
+			name,
+			{
+				"needs_attention": 1,
+				"attention_reason": account_changed_reason(stancer_id, old_public_key),
+			},
+		)

@@ -1,0 +1,103 @@
+"""What the app reads of a Payment Request: its Stancer settings, what is still due on it, its
+customer, and the row lock every checkout and recording takes on it."""
+
+from decimal import ROUND_CEILING, Decimal
+
+import frappe
+from frappe.utils import flt
+
+from stancer_integration.stancer import money
+
+# What the link and the recording need of a Payment Request: read as values, not as a document.
+FIELDS = (
+	"name",
+	"creation",
+	"docstatus",
+	"status",
+	"company",
+	"payment_gateway",
+	"currency",
+	"grand_total",
+	"outstanding_amount",
+	"party_account_currency",
+	"party_type",
+	"party",
+	"subject",
+	"email_to",
+	"reference_doctype",
+	"reference_name",
+)
+
+
+def read(name, lock=False):
+	"""The Payment Request's values; with `lock`, its row is locked until the transaction ends:
+	the one lock every checkout and every recording of its payments takes first."""
+	return frappe.db.get_value("Payment Request", name, FIELDS, as_dict=True, for_update=lock)
+
+
+def lock(name):
+	frappe.db.get_value("Payment Request", name, "name", for_update=True)
+
+
+def settings_for_gateway(payment_gateway):
+	"""The Stancer Settings behind a Payment Gateway, or None when it is not a Stancer one."""
+	if not payment_gateway:
+		return None
+	gateway = frappe.db.get_value(
+		"Payment Gateway", payment_gateway, ["gateway_settings", "gateway_controller"], as_dict=True
+	)
+	if not gateway or gateway.gateway_settings != "Stancer Settings" or not gateway.gateway_controller:
+		return None
+	if not frappe.db.exists("Stancer Settings", gateway.gateway_controller):
+		return None
+	return frappe.get_doc("Stancer Settings", gateway.gateway_controller)
+
+
+def customer_of(pr):
+	if pr.get("party_type") == "Customer" and pr.get("party"):
+		return pr.party
+	customer = frappe.db.get_value(pr.reference_doctype, pr.reference_name, "customer")
+	return customer or None
+
+
+def amount_due(pr):
+	"""What is still due on a Payment Request, in the request's own currency (Decimal).
+
+	`outstanding_amount` is in the party account's currency. When that differs from the
+	request's, an untouched request is due in full (its grand total, exactly: converting there
+	and back would lose a cent); a partly paid one in proportion, rounded up, so the customer
+	is never charged less than what is due, and never more than the grand total.
+	"""
+	if pr.docstatus != 1 or pr.status in ("Paid", "Cancelled"):
+		return Decimal(0)
+	outstanding = money.to_decimal(flt(pr.outstanding_amount))
+	grand_total = money.to_decimal(flt(pr.grand_total))
+	if outstanding <= 0:
+		return Decimal(0)
+	party_currency = pr.get("party_account_currency") or pr.currency
+	if party_currency == pr.currency:
+		return outstanding
+	full = full_outstanding(pr)
+	if not full or outstanding >= full:
+		return grand_total
+	step = Decimal(1).scaleb(-money.exponent(pr.currency))
+	due = (grand_total * outstanding / full).quantize(step, rounding=ROUND_CEILING)
+	return min(due, grand_total)
+
+
+def full_outstanding(pr):
+	"""The outstanding amount ERPNext set when the request was submitted (party currency)."""
+	ref = frappe.db.get_value(
+		pr.reference_doctype,
+		pr.reference_name,
+		["rounded_total", "grand_total", "base_rounded_total", "base_grand_total"],
+		as_dict=True,
+	)
+	if not ref:
+		return None
+	doc_total = flt(ref.rounded_total or ref.grand_total)
+	base_total = flt(ref.base_rounded_total or ref.base_grand_total)
+	if not doc_total:
+		return None
+	precision = frappe.get_precision("Payment Request", "outstanding_amount") or 2
+	return money.to_decimal(flt(flt(pr.grand_total) / doc_total * base_total, precision))

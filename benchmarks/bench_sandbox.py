@@ -18,12 +18,13 @@ import time
 import requests
 from werkzeug.test import Client
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The sandbox's source in this checkout (sandbox/, package stancer_sandbox).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sandbox"))
 
 from sandbox_process import SandboxProcess  # benchmarks/ is on sys.path when run as a script
 
-from stancer_integration.sandbox.app import SandboxApp
-from stancer_integration.sandbox.engine import Engine
+from stancer_sandbox.app import SandboxApp
+from stancer_sandbox.engine import Engine
 
 BODY = {
 	"amount": 2599,

@@ -8,11 +8,11 @@ import time
 
 import requests
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SANDBOX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sandbox")
 
 
 class SandboxProcess:
-	"""`python -m stancer_integration.sandbox --port 0`; `.url` once it listens; stopped on exit."""
+	"""`python -m stancer_sandbox --port 0`; `.url` once it listens; stopped on exit."""
 
 	def __init__(self, *args):
 		self.args = args
@@ -23,10 +23,10 @@ class SandboxProcess:
 		env = {
 			**os.environ,
 			"PYTHONUNBUFFERED": "1",
-			"PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+			"PYTHONPATH": SANDBOX + os.pathsep + os.environ.get("PYTHONPATH", ""),
 		}
 		self.process = subprocess.Popen(
-			[sys.executable, "-m", "stancer_integration.sandbox", "--port", "0", "--no-demo", *self.args],
+			[sys.executable, "-m", "stancer_sandbox", "--port", "0", "--no-demo", *self.args],
 			stdout=subprocess.PIPE,
 			stderr=subprocess.STDOUT,
 			text=True,

@@ -14,8 +14,8 @@ them to its account (`"account": account["account_id"]`) or resets them.
 import pytest
 import requests
 
-from stancer_integration.sandbox import SandboxServer
-from stancer_integration.sandbox.shopper import pay_on_page
+from stancer_sandbox import SandboxServer
+from stancer_sandbox.shopper import pay_on_page
 
 
 @pytest.fixture(scope="session")

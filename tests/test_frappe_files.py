@@ -18,8 +18,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "stancer_integration"
+SANDBOX = ROOT / "sandbox"  # the sandbox's own distribution: package stancer_sandbox
 MODULE_NAME = "Stancer Integration"
-FRAMEWORK_FREE = ("stancer", "sandbox")  # subpackages that must never import frappe
+# Packages that must never import frappe: the app's core, and the sandbox. {id: (sys.path entry, package)}
+FRAMEWORK_FREE = {"stancer": (ROOT, PKG / "stancer"), "sandbox": (SANDBOX, SANDBOX / "stancer_sandbox")}
 DOTTED = re.compile(r"^stancer_integration(\.[A-Za-z_]\w*)+$")
 OTHER_APPS = re.compile(r"^(frappe|erpnext|payments|webshop)\.")
 OTHER_APP_PATH = re.compile(r"^(frappe|erpnext|payments|webshop)(\.[A-Za-z_]\w*)+$")
@@ -622,39 +624,99 @@ def imported_modules(tree):
 			yield node.module
 
 
+def imports_of(path):
+	return imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+
+
 @pytest.mark.parametrize("subpackage", FRAMEWORK_FREE)
 def test_core_never_imports_frappe(subpackage):
-	files = sorted((PKG / subpackage).rglob("*.py"))
+	files = sorted(FRAMEWORK_FREE[subpackage][1].rglob("*.py"))
 	if not files:
-		pytest.skip(f"stancer_integration/{subpackage} has no Python file yet")
+		pytest.skip(f"{subpackage} has no Python file yet")
 	offenders = [
 		f"{rel(path)}: {name}"
 		for path in files
-		for name in imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+		for name in imports_of(path)
 		if name.split(".")[0] in ("frappe", "erpnext", "payments", "webshop")
 	]
 	assert not offenders, offenders
 
 
-def test_package_imports_without_frappe():
-	modules = ["stancer_integration"] + [
-		".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-		for subpackage in FRAMEWORK_FREE
-		for path in sorted((PKG / subpackage).rglob("*.py"))
+def module_names(top, package):
+	"""Dotted names of every module of `package` (a folder below `top`, which goes on sys.path)."""
+	return [
+		".".join(path.relative_to(top).with_suffix("").parts).removesuffix(".__init__")
+		for path in sorted(package.rglob("*.py"))
 		if path.name != "__main__.py"
 	]
+
+
+def import_with_blocked(modules, blocked, path):
+	"""Import `modules` in a fresh interpreter where importing any of `blocked` raises ImportError."""
 	code = (
 		"import sys\n"
-		"for name in ('frappe', 'erpnext', 'payments', 'webshop'):\n"
+		f"sys.path[:0] = {[str(entry) for entry in path]!r}\n"
+		f"for name in {list(blocked)!r}:\n"
 		"    sys.modules[name] = None  # any import of them raises ImportError\n"
 		"import importlib\n"
 		f"for module in {modules!r}:\n"
 		"    importlib.import_module(module)\n"
 	)
-	result = subprocess.run(
-		[sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
-	)
+	return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_package_imports_without_frappe():
+	modules = ["stancer_integration"]
+	for top, package in FRAMEWORK_FREE.values():
+		modules += module_names(top, package)
+	path = [top for top, _ in FRAMEWORK_FREE.values()]
+	result = import_with_blocked(modules, ("frappe", "erpnext", "payments", "webshop"), path)
 	assert result.returncode == 0, result.stderr
+
+
+# -- the app and the sandbox stay apart --------------------------------------------------------------
+
+
+def is_bench_test_file(path):
+	"""Bench tests and their helper run only in a developer's bench, where they may use the sandbox."""
+	return path.name.startswith("test_") or (PKG / "tests") in path.parents
+
+
+def test_app_never_imports_the_sandbox():
+	offenders = [
+		f"{rel(path)}: {name}"
+		for path in package_files(".py")
+		if not is_bench_test_file(path)
+		for name in imports_of(path)
+		if name.split(".")[0] == "stancer_sandbox"
+	]
+	assert not offenders, offenders
+	# Nor by name (importlib, __import__): no production module mentions the package at all.
+	named = [rel(path) for path in package_files(".py") if not is_bench_test_file(path)]
+	named = [name for name in named if "stancer_sandbox" in (ROOT / name).read_text(encoding="utf-8")]
+	assert not named, named
+
+
+def test_sandbox_never_imports_the_app():
+	files = sorted((SANDBOX / "stancer_sandbox").rglob("*.py"))
+	assert files, "no sandbox/stancer_sandbox/*.py found: is the test looking in the right place?"
+	offenders = [
+		f"{rel(path)}: {name}"
+		for path in files
+		for name in imports_of(path)
+		if name.split(".")[0] == "stancer_integration"
+	]
+	assert not offenders, offenders
+
+
+def test_sandbox_imports_without_the_app():
+	modules = module_names(SANDBOX, SANDBOX / "stancer_sandbox")
+	result = import_with_blocked(modules, ("stancer_integration", "frappe"), [SANDBOX])
+	assert result.returncode == 0, result.stderr
+
+
+def test_no_sandbox_left_in_the_app():
+	assert not (PKG / "sandbox").exists(), "the sandbox lives in sandbox/stancer_sandbox, outside the app"
 
 
 # -- packaging and style -----------------------------------------------------------------------------
@@ -664,13 +726,36 @@ def requirement_names(requirements):
 	return {re.match(r"[A-Za-z0-9_.-]+", line).group(0).lower().replace("_", "-") for line in requirements}
 
 
-def test_pyproject_dependencies():
+def read_toml(path):
 	tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python 3.11")
-	data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+	return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def test_pyproject_dependencies():
+	data = read_toml(ROOT / "pyproject.toml")
 	names = requirement_names(data["project"]["dependencies"])
 	assert "requests" in names
 	assert "frappe" not in names, "frappe comes with the bench; listing it breaks bench installs"
 	assert "frappe" in data["tool"]["bench"]["frappe-dependencies"]
+	# What only the sandbox needs stays out of a merchant's bench.
+	assert "werkzeug" not in names and "stancer-sandbox" not in names
+	assert "stancer-sandbox" not in data["project"].get("scripts", {})
+	assert data["tool"]["setuptools"]["packages"]["find"]["include"] == ["stancer_integration*"]
+
+
+def test_sandbox_pyproject():
+	data = read_toml(SANDBOX / "pyproject.toml")
+	assert data["project"]["name"] == "stancer-sandbox"
+	assert "werkzeug" in requirement_names(data["project"]["dependencies"])
+	assert data["project"]["scripts"] == {"stancer-sandbox": "stancer_sandbox.cli:main"}
+	assert data["tool"]["setuptools"]["packages"]["find"]["include"] == ["stancer_sandbox*"]
+
+
+def test_app_packages_hold_no_sandbox():
+	setuptools = pytest.importorskip("setuptools")
+	found = setuptools.find_packages(str(ROOT), include=["stancer_integration*"])
+	assert "stancer_integration" in found
+	assert not [name for name in found if "sandbox" in name], found
 
 
 def test_installed_metadata_lists_requests():
@@ -681,6 +766,10 @@ def test_installed_metadata_lists_requests():
 	names = requirement_names(req for req in requirements if "extra ==" not in req)
 	assert "requests" in names
 	assert "frappe" not in names
+	assert "werkzeug" not in names and "stancer-sandbox" not in names
+	# The test extra brings the sandbox from this checkout's sandbox/ folder.
+	test_extra = [req for req in requirements if re.search(r"""extra\s*==\s*["']test["']""", req)]
+	assert [req for req in test_extra if req.startswith("stancer-sandbox @ file:")], test_extra
 
 
 def ruff_command():

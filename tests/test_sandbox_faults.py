@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from stancer_integration.sandbox import cards as test_cards
+from stancer_sandbox import cards as test_cards
 
 BODY = {"amount": 2599, "currency": "eur", "description": "Fault test"}
 

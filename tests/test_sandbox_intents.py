@@ -4,7 +4,7 @@ import re
 
 import requests
 
-from stancer_integration.sandbox import cards as test_cards
+from stancer_sandbox import cards as test_cards
 
 RETURN_URL = "https://shop.example.org/return?pr=PR-1"
 

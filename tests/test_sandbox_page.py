@@ -3,8 +3,8 @@
 import pytest
 import requests
 
-from stancer_integration.sandbox import CARDS
-from stancer_integration.sandbox import cards as test_cards
+from stancer_sandbox import CARDS
+from stancer_sandbox import cards as test_cards
 
 RETURN_URL = "https://shop.example.org/return?order=42"
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 import requests
 
-from stancer_integration.sandbox import cards as test_cards
+from stancer_sandbox import cards as test_cards
 
 RETURN_URL = "https://shop.example.org/return"
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from stancer_integration.sandbox import cards as test_cards
+from stancer_sandbox import cards as test_cards
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ import time
 import requests
 import urllib3
 
-from stancer_integration.sandbox import SandboxServer
-from stancer_integration.sandbox.cli import parse_args
+from stancer_sandbox import SandboxServer
+from stancer_sandbox.cli import parse_args
+
+SANDBOX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sandbox")
 
 
 def test_tls_serving():
@@ -51,9 +53,14 @@ def test_cli_arguments():
 
 
 def test_module_command_prints_a_demo_link():
-	env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+	# The source in sandbox/, as in this process (pytest's `pythonpath`), not an installed copy.
+	env = {
+		**os.environ,
+		"PYTHONUNBUFFERED": "1",
+		"PYTHONPATH": SANDBOX + os.pathsep + os.environ.get("PYTHONPATH", ""),
+	}
 	process = subprocess.Popen(
-		[sys.executable, "-m", "stancer_integration.sandbox", "--port", "0"],
+		[sys.executable, "-m", "stancer_sandbox", "--port", "0"],
 		stdout=subprocess.PIPE,
 		stderr=subprocess.STDOUT,
 		text=True,
@@ -76,9 +83,7 @@ def test_module_command_prints_a_demo_link():
 
 
 def test_sandbox_never_imports_frappe():
-	folder = os.path.join(
-		os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "stancer_integration", "sandbox"
-	)
+	folder = os.path.join(SANDBOX, "stancer_sandbox")
 	for root, _, files in os.walk(folder):
 		for name in files:
 			if name.endswith(".py"):

@@ -8,9 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from stancer_integration.sandbox import SandboxServer
-from stancer_integration.sandbox import cards as test_cards
 from stancer_integration.stancer import signatures
+from stancer_sandbox import SandboxServer
+from stancer_sandbox import cards as test_cards
 
 
 class Receiver:

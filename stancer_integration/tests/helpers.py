@@ -2,6 +2,7 @@
 company in EUR, and Stancer Settings pointing at the sandbox. No network beyond loopback."""
 
 import atexit
+import importlib.util
 import os
 import socket
 import subprocess
@@ -12,7 +13,20 @@ from urllib.parse import urlsplit
 import frappe
 import requests
 
-from stancer_integration.sandbox import SandboxServer, shopper
+import stancer_integration
+
+
+def find_sandbox():
+	"""Make `stancer_sandbox` importable: a bench does not install it (only the `test` extra
+	does), so take it from sandbox/ in the checkout the app runs from."""
+	if importlib.util.find_spec("stancer_sandbox") is None:
+		root = os.path.dirname(os.path.dirname(os.path.abspath(stancer_integration.__file__)))
+		sys.path.insert(0, os.path.join(root, "sandbox"))
+
+
+find_sandbox()
+
+from stancer_sandbox import SandboxServer, shopper  # noqa: E402
 
 COMPANY = "Stancer Test SAS"
 COMPANY_ABBR = "STS"

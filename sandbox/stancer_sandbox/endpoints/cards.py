@@ -1,6 +1,6 @@
 """`/v2/cards/`: saved cards, read-only (the hosted page creates them; numbers are never kept)."""
 
-from stancer_integration.sandbox.errors import not_found
+from stancer_sandbox.api_errors import not_found
 
 
 def get(ctx, card_id):

@@ -1,9 +1,9 @@
 """`/v1/refunds/` (what Stancer's own plugins use) and the same under `/v2/refunds/`."""
 
-from stancer_integration.sandbox import lifecycle
-from stancer_integration.sandbox import validation as check
-from stancer_integration.sandbox.endpoints.payments import find as find_payment
-from stancer_integration.sandbox.errors import bad_request, not_found
+from stancer_sandbox import lifecycle
+from stancer_sandbox import request_checks as check
+from stancer_sandbox.api_errors import bad_request, not_found
+from stancer_sandbox.endpoints.payments import find as find_payment
 
 
 def create(ctx):

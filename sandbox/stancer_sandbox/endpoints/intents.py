@@ -1,11 +1,11 @@
 """`/v2/payment_intents/`: intents carry their own hosted-page `url`; paying one creates a payment."""
 
-from stancer_integration.sandbox import lifecycle
-from stancer_integration.sandbox import validation as check
-from stancer_integration.sandbox.endpoints.payments import _customer
-from stancer_integration.sandbox.errors import bad_request, conflict, not_found
-from stancer_integration.sandbox.ids import new_id
-from stancer_integration.sandbox.models import Intent
+from stancer_sandbox import lifecycle
+from stancer_sandbox import request_checks as check
+from stancer_sandbox.api_errors import bad_request, conflict, not_found
+from stancer_sandbox.endpoints.payments import _customer
+from stancer_sandbox.ids import new_id
+from stancer_sandbox.models import Intent
 
 FIELDS = (
 	"amount",

@@ -2,9 +2,9 @@
 
 import secrets
 
-from stancer_integration.sandbox import validation as check
-from stancer_integration.sandbox.errors import bad_request, not_found
-from stancer_integration.sandbox.ids import new_id
+from stancer_sandbox import request_checks as check
+from stancer_sandbox.api_errors import bad_request, not_found
+from stancer_sandbox.ids import new_id
 
 EVENTS = ("payment.updated", "payment_intent.updated")
 

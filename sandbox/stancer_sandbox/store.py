@@ -6,7 +6,7 @@ mode's objects. All access goes through `Store.lock` (werkzeug serves requests i
 
 import threading
 
-from stancer_integration.sandbox.ids import new_id, random_token
+from stancer_sandbox.ids import new_id, random_token
 
 # The embedded demo account: fixed, documented keys so a person can try the sandbox at once.
 DEMO_ACCOUNT = {

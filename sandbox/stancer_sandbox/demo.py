@@ -1,7 +1,7 @@
 """The demo payment: a ready-to-pay link on the embedded demo account, for a person to try."""
 
-from stancer_integration.sandbox.ids import new_id
-from stancer_integration.sandbox.models import Payment
+from stancer_sandbox.ids import new_id
+from stancer_sandbox.models import Payment
 
 
 def create_demo_payment(engine, base_url, lang="en-GB"):

@@ -4,7 +4,7 @@ import argparse
 import logging
 import sys
 
-from stancer_integration.sandbox.server import SandboxServer
+from stancer_sandbox.server import SandboxServer
 
 
 def parse_args(argv=None):

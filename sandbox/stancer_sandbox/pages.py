@@ -3,7 +3,7 @@
 import json
 from html import escape
 
-from stancer_integration.sandbox.cards import CARDS
+from stancer_sandbox.cards import CARDS
 
 HTML = "text/html; charset=utf-8"
 

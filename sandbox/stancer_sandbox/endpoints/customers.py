@@ -1,8 +1,8 @@
 """`/v2/customers/`: create (email or mobile required), read, update, delete, list."""
 
-from stancer_integration.sandbox import validation as check
-from stancer_integration.sandbox.errors import ApiError, not_found
-from stancer_integration.sandbox.ids import new_id
+from stancer_sandbox import request_checks as check
+from stancer_sandbox.api_errors import ApiError, not_found
+from stancer_sandbox.ids import new_id
 
 FIELDS = (
 	"name",

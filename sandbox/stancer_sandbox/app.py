@@ -6,9 +6,9 @@ import traceback
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from stancer_integration.sandbox import admin, api, checkout, pages
-from stancer_integration.sandbox.demo import create_demo_payment
-from stancer_integration.sandbox.errors import ApiError
+from stancer_sandbox import admin, api, hosted_page, pages
+from stancer_sandbox.api_errors import ApiError
+from stancer_sandbox.demo import create_demo_payment
 
 log = logging.getLogger(__name__)
 
@@ -44,4 +44,4 @@ class SandboxApp:
 			lang = pages.language(request.args.get("lang"))
 			return Response(pages.index_page(lang, "/_sandbox/demo"), content_type=pages.HTML)
 		segments = [segment for segment in path.split("/") if segment]
-		return checkout.handle(self.engine, request, segments)
+		return hosted_page.handle(self.engine, request, segments)

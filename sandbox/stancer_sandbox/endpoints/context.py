@@ -2,7 +2,7 @@
 
 import json
 
-from stancer_integration.sandbox.errors import ApiError, bad_request
+from stancer_sandbox.api_errors import ApiError, bad_request
 
 
 class Ctx:

@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from stancer_integration.sandbox import cards as test_cards
-from stancer_integration.sandbox import lifecycle, pages
-from stancer_integration.sandbox.ids import looks_like, new_id
-from stancer_integration.sandbox.models import Card, Payment
+from stancer_sandbox import cards as test_cards
+from stancer_sandbox import lifecycle, pages
+from stancer_sandbox.ids import looks_like, new_id
+from stancer_sandbox.models import Card, Payment
 
 
 class Target:

@@ -11,12 +11,12 @@ import logging
 import threading
 import time
 
-from stancer_integration.sandbox import lifecycle
-from stancer_integration.sandbox.clock import Clock
-from stancer_integration.sandbox.faults import Faults
-from stancer_integration.sandbox.ids import new_id
-from stancer_integration.sandbox.store import DEMO_ACCOUNT, Store
-from stancer_integration.sandbox.webhooks import WebhookDispatcher
+from stancer_sandbox import lifecycle
+from stancer_sandbox.clock import Clock
+from stancer_sandbox.faults import Faults
+from stancer_sandbox.ids import new_id
+from stancer_sandbox.store import DEMO_ACCOUNT, Store
+from stancer_sandbox.webhook_delivery import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """`/v2/payments/`: create (hosted-page payments and saved-card charges), read, PATCH, list."""
 
-from stancer_integration.sandbox import lifecycle
-from stancer_integration.sandbox import validation as check
-from stancer_integration.sandbox.errors import bad_request, conflict, not_found
-from stancer_integration.sandbox.ids import new_id
-from stancer_integration.sandbox.models import Payment
+from stancer_sandbox import lifecycle
+from stancer_sandbox import request_checks as check
+from stancer_sandbox.api_errors import bad_request, conflict, not_found
+from stancer_sandbox.ids import new_id
+from stancer_sandbox.models import Payment
 
 CREATE_FIELDS = (
 	"amount",

@@ -9,10 +9,10 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from stancer_integration.sandbox import tls as tls_support
-from stancer_integration.sandbox.app import SandboxApp
-from stancer_integration.sandbox.demo import create_demo_payment
-from stancer_integration.sandbox.engine import Engine
+from stancer_sandbox import tls as tls_support
+from stancer_sandbox.app import SandboxApp
+from stancer_sandbox.demo import create_demo_payment
+from stancer_sandbox.engine import Engine
 
 
 class QuietHandler(WSGIRequestHandler):

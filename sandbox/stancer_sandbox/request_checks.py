@@ -1,10 +1,10 @@
 """Server-side checks on request fields, as strict as the real API; each names field and rule."""
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from stancer_integration.sandbox.errors import ApiError, bad_request
-from stancer_integration.stancer.urls import is_loopback_host
+from stancer_sandbox.api_errors import ApiError, bad_request
 
 CURRENCIES = ("aud", "cad", "chf", "dkk", "eur", "gbp", "jpy", "nok", "pln", "sek", "usd")
 METHODS = ("card", "sepa")
@@ -67,9 +67,18 @@ def url(value, field, max_length=MAX_URL):
 		raise bad_request(field, "is not a valid URL") from None
 	if not host:
 		raise bad_request(field, "must be an absolute URL with a host")
-	if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host)):
+	if parts.scheme == "https" or (parts.scheme == "http" and _on_this_machine(host)):
 		return value
 	raise bad_request(field, "must use https (plain http only for localhost or 127.0.0.1)")
+
+
+def _on_this_machine(host):
+	"""localhost, *.localhost, 127.0.0.0/8, ::1 (`host` as urlsplit gives it: lowercase, no brackets)."""
+	name = host.rstrip(".")
+	try:
+		return ipaddress.ip_address(name).is_loopback
+	except ValueError:  # a name, not an address
+		return name == "localhost" or name.endswith(".localhost")
 
 
 def methods_allowed(value, currency_code=None):

@@ -4,9 +4,9 @@ Every status change goes through `set_status`, so expiry, disputes, intent statu
 events cannot drift apart. Callers hold `engine.store.lock`.
 """
 
-from stancer_integration.sandbox import cards as test_cards
-from stancer_integration.sandbox.errors import ApiError, bad_request, conflict
-from stancer_integration.sandbox.ids import new_id
+from stancer_sandbox import cards as test_cards
+from stancer_sandbox.api_errors import ApiError, bad_request, conflict
+from stancer_sandbox.ids import new_id
 
 CAPTURED = ("to_capture", "capture_sent", "captured")
 MIN_AMOUNT = 50

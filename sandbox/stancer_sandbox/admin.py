@@ -8,9 +8,9 @@ import json
 
 from werkzeug.wrappers import Response
 
-from stancer_integration.sandbox import lifecycle, pages
-from stancer_integration.sandbox.api import json_response
-from stancer_integration.sandbox.errors import ApiError
+from stancer_sandbox import lifecycle, pages
+from stancer_sandbox.api import json_response
+from stancer_sandbox.api_errors import ApiError
 
 
 def _body(request):

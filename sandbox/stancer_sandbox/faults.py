@@ -6,7 +6,7 @@ Faults are global or scoped to one account. `POST /_sandbox/faults` adds to what
 
 import threading
 
-from stancer_integration.sandbox.errors import ApiError
+from stancer_sandbox.api_errors import ApiError
 
 COUNTERS = ("fail_next", "fail_after_processing_next", "stick_next_payment")
 ALLOWED_FAIL_STATUS = (429, 500, 502, 503, 504)

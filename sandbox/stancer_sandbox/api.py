@@ -8,9 +8,9 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Response
 
-from stancer_integration.sandbox.endpoints import cards, customers, intents, payments, refunds, webhooks
-from stancer_integration.sandbox.endpoints.context import Ctx
-from stancer_integration.sandbox.errors import ApiError, unauthorized
+from stancer_sandbox.api_errors import ApiError, unauthorized
+from stancer_sandbox.endpoints import cards, customers, intents, payments, refunds, webhooks
+from stancer_sandbox.endpoints.context import Ctx
 
 
 def _rules():

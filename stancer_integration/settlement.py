@@ -92,7 +92,9 @@ def sync_record(record_name, payment=None, settings=None):
 		)
 	with settings.get_client() as client:
 		try:
-			payment = fetch_for_recording(client, record.stancer_id, payment)
+			payment = fetch_for_recording(
+				client, record.stancer_id, payment, booked=bool(record.payment_entry)
+			)
 		except errors.NotFoundError:
 			return flag_unreadable(
 				record_name,
@@ -104,14 +106,17 @@ def sync_record(record_name, payment=None, settings=None):
 	return settle(record_name, payment, record.payment_request)
 
 
-def fetch_for_recording(client, stancer_id, payment=None):
+def fetch_for_recording(client, stancer_id, payment=None, booked=False):
 	"""The payment as Stancer has it now (unless given), captured when it was created to be
 	captured at once. An authorization the merchant captures by hand is never captured by a
-	visit, whatever the settings say now."""
+	visit, whatever the settings say now. A paid payment not booked yet comes with what its
+	refunds gave back, so one refunded before anybody saw it is not booked as paid."""
 	if payment is None:
 		payment = client.fetch(stancer_id, with_card=True)
 	if needs_capture(payment) and payment.get("capture") is True:
 		payment = capture(client, payment)
+	if not booked and not is_intent(payment) and object_outcome(payment) is Outcome.PAID:
+		payment = client.payments.with_refunds(payment)
 	return payment
 
 
@@ -244,6 +249,10 @@ def unexpected_status_reason(record, payment):
 		return _(
 			"Stancer reports payment {0} as {1}, a status this app does not know: check it by hand."
 		).format(record.stancer_id, status)
+	if payment.get("refunded_amount") and record.outcome == "Paid":
+		return _(
+			"Stancer payment {0} was partly refunded before it was recorded here: nothing was booked; check it by hand."
+		).format(record.stancer_id)
 	if record.outcome == "Refunded":
 		return _("Stancer payment {0} was refunded before it was recorded here: nothing was booked.").format(
 			record.stancer_id

@@ -276,6 +276,18 @@ class TestRefunds:
 			statuses.payment_outcome(client.payments.get(payment["id"]), refunded_amount=1000) is Outcome.PAID
 		)
 
+	def test_with_refunds_says_what_was_given_back(self, client, pay_page):
+		payment = paid_payment(client, pay_page)
+		assert client.payments.with_refunds(payment)["refunded_amount"] == 0
+		client.refunds.create(payment=payment, amount=1000)
+		partly = client.payments.with_refunds(client.payments.get(payment["id"]))
+		assert partly["refunded_amount"] == 1000
+		assert statuses.payment_outcome(partly) is Outcome.PAID
+		client.refunds.create(payment=payment)
+		whole = client.payments.with_refunds(client.payments.get(payment["id"]))
+		assert whole["refunded_amount"] == payment["amount"]
+		assert statuses.object_outcome(whole) is Outcome.REFUNDED
+
 	def test_refund_everything_left(self, client, pay_page):
 		payment = paid_payment(client, pay_page)
 		client.refunds.create(payment=payment["id"], amount=599)

@@ -175,3 +175,24 @@ def test_object_outcome_reads_payments_and_intents(obj, expected):
 def test_needs_capture_for_an_authorized_intent():
 	assert statuses.needs_capture({"id": "pi_x", "status": "authorized", "amount": 300})
 	assert not statuses.needs_capture({"id": "pi_x", "status": "captured", "amount": 300})
+
+
+def test_unknown_statuses_are_named_known_ones_are_not():
+	from stancer_integration.stancer.statuses import unknown_status
+
+	for status in (
+		None,
+		"authorized",
+		"to_capture",
+		"capture_sent",
+		"captured",
+		"refused",
+		"failed",
+		"expired",
+		"canceled",
+		"disputed",
+	):
+		assert unknown_status({"id": "paym_x", "status": status}) is None, status
+	assert unknown_status({"id": "paym_x", "status": "on_hold"}) == "on_hold"
+	assert unknown_status({"id": "pi_x", "status": "captured"}) is None
+	assert unknown_status({"id": "pi_x", "status": "to_capture"}) == "to_capture"

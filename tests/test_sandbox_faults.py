@@ -136,3 +136,18 @@ def test_fail_status_does_not_leak_into_later_faults(api, faults):
 	assert api.get("/v2/payments/").status_code == 429
 	faults(fail_next=1)
 	assert api.get("/v2/payments/").status_code == 503
+
+
+def test_payment_status_can_be_forced_even_to_an_unknown_one(sandbox_url, api):
+	payment = api.post("/v2/payments/", json={"amount": 2599, "currency": "eur"}).json()
+	forced = requests.post(
+		f"{sandbox_url}/_sandbox/payment_status",
+		json={"payment": payment["id"], "status": "on_hold_for_review"},
+		timeout=10,
+	)
+	assert forced.status_code == 200
+	assert api.get(f"/v2/payments/{payment['id']}").json()["status"] == "on_hold_for_review"
+	missing = requests.post(
+		f"{sandbox_url}/_sandbox/payment_status", json={"payment": "paym_nope", "status": "x"}, timeout=10
+	)
+	assert missing.status_code == 404

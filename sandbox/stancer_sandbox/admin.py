@@ -60,6 +60,23 @@ def _clock(engine, request):
 	return {"now": engine.clock.timestamp(), "offset": engine.clock.offset}
 
 
+def _payment_status(engine, request):
+	"""Force a payment's status, even one Stancer does not document: how a client copes with a
+	status it does not know (or a state the page cannot reach) is tested with it."""
+	if request.method != "POST":
+		raise ApiError(405, "Use POST to set a payment's status")
+	body = _body(request)
+	status = body.get("status")
+	if status is not None and not isinstance(status, str):
+		raise ApiError(400, "Invalid `status`: a string or null")
+	with engine.store.lock:
+		part, payment = engine.store.find_payment(str(body.get("payment") or ""))
+		if payment is None:
+			raise ApiError(404, f"No payment `{body.get('payment')}`")
+		payment.status = status
+		return payment.to_json(part.cards)
+
+
 def _deliveries(engine, request):
 	return {"deliveries": engine.webhooks.deliveries(), "pending": engine.webhooks.pending()}
 
@@ -74,6 +91,7 @@ ROUTES = {
 	"/_sandbox/requests": _requests,
 	"/_sandbox/clock": _clock,
 	"/_sandbox/deliveries": _deliveries,
+	"/_sandbox/payment_status": _payment_status,
 	"/_sandbox/health": _health,
 }
 

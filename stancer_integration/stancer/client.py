@@ -33,6 +33,7 @@ from stancer_integration.stancer.urls import STANCER_API_HOST, is_loopback_url, 
 
 DEFAULT_API_BASE = f"https://{STANCER_API_HOST}"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+FAILED_REFUND_STATUSES = frozenset({"failed", "not_honored"})
 MAX_PAGE = 100
 
 log = logging.getLogger(__name__)
@@ -470,6 +471,17 @@ class Payments(_Resource):
 	def refunds(self, payment_id):
 		body = self._get(f"{self.path}{payment_id}/refunds")
 		return body if isinstance(body, list) else (body or {}).get("refunds", [])
+
+	def with_refunds(self, payment):
+		"""The payment with `refunded_amount`: minor units given back by its refunds that did
+		not fail (a v2 payment does not say it; `statuses.payment_outcome` reads it)."""
+		refunds = self.refunds(payment["id"])
+		given_back = sum(
+			refund.get("amount") or 0
+			for refund in refunds
+			if isinstance(refund, dict) and refund.get("status") not in FAILED_REFUND_STATUSES
+		)
+		return dict(payment, refunded_amount=given_back)
 
 
 class PaymentIntents(_Resource):

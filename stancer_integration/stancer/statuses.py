@@ -70,7 +70,12 @@ def outcome(status, capture=True, auth_status=None, amount=None, refunded_amount
 
 
 def payment_outcome(payment, refunded_amount=0):
-	"""`outcome` for a payment object (dict) as the API returns it."""
+	"""`outcome` for a payment object (dict) as the API returns it.
+
+	Stancer's v2 payment does not carry its refunds: `refunded_amount` (minor units) is what
+	the caller read from the payment's refunds, given here or as the payment's own
+	`refunded_amount` key (see StancerClient.payments.with_refunds)."""
+	refunded_amount = refunded_amount or payment.get("refunded_amount") or 0
 	return outcome(
 		payment.get("status"),
 		capture=payment.get("capture", True),

@@ -68,7 +68,8 @@ def make_settings(gateway_name, company=COMPANY, keys=None, live=False, **fields
 			"company": company,
 			"public_key": keys["public_key"],
 			"secret_key": keys["secret_key"],
-			"api_base_url": sandbox().url,
+			# A live key goes to Stancer only: live settings are made but never call out.
+			"api_base_url": "https://api.stancer.com" if live else sandbox().url,
 		},
 		**fields,
 	)

@@ -28,7 +28,10 @@ from stancer_integration.tests.helpers import (
 	web_server,
 )
 
-RATE_KEY = "rl:None:127.0.0.1"  # Frappe's rate_limit key for a page, by IP
+
+def reset_rate_limits():
+	frappe.cache.delete_keys("stancer-page")
+
 
 # Linked doctypes whose ERPNext test records these tests do not need.
 test_ignore = ["Company", "Customer", "Payment Request", "Payment Entry", "Stancer Settings", "Currency"]
@@ -62,7 +65,10 @@ def records_for(payment_request):
 	)
 
 
-class TestCheckout(FrappeTestCase):
+class CheckoutCase(FrappeTestCase):
+	"""What the end-to-end tests share: a company, settings on a sandbox account, a customer, the
+	web server, and the steps a customer's browser takes. Holds no test of its own."""
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -70,7 +76,7 @@ class TestCheckout(FrappeTestCase):
 		cls.settings = make_settings("E2E")
 		# These tests open far more links from one IP than a customer would.
 		update_site_config("stancer_rate_limit", 100000)
-		frappe.cache.delete_value(RATE_KEY)
+		reset_rate_limits()
 		make_customer("Stancer Buyer", email="buyer@example.org")
 		frappe.db.commit()
 		web_server()
@@ -108,6 +114,8 @@ class TestCheckout(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Payment Entry", entries[0], "reference_no"), paid[0].stancer_id)
 		return paid[0]
 
+
+class TestCheckout(CheckoutCase):
 	# -- the happy paths -------------------------------------------------------------------
 
 	def test_pay_with_success_card(self):
@@ -442,7 +450,7 @@ class TestCheckout(FrappeTestCase):
 
 	def test_pages_are_rate_limited(self):
 		update_site_config("stancer_rate_limit", 3)
-		frappe.cache.delete_value(RATE_KEY)
+		reset_rate_limits()
 		try:
 			codes = [
 				requests.get(f"{web_server()}/stancer_return?ref=nope", timeout=30).status_code
@@ -450,7 +458,7 @@ class TestCheckout(FrappeTestCase):
 			]
 		finally:
 			update_site_config("stancer_rate_limit", 100000)
-			frappe.cache.delete_value(RATE_KEY)
+			reset_rate_limits()
 		self.assertEqual(codes, [404, 404, 404, 429, 429])
 
 	# -- the gateway contract ------------------------------------------------------------

@@ -74,6 +74,7 @@ class TestStancerSettings(FrappeTestCase):
 		live = sandbox().create_account(live=True)
 		settings.public_key = live["public_key"]
 		settings.secret_key = live["secret_key"]
+		settings.api_base_url = "https://api.stancer.com"
 		settings.save()
 		self.assertEqual(settings.mode, "Live")
 		self.assertEqual(settings.get_password("secret_key"), live["secret_key"])

@@ -51,15 +51,16 @@ def ensure_payment_gateway(settings_name):
 
 
 def ensure_payment_account(settings):
-	"""The company's bank account named after the gateway, created under its Bank group."""
+	"""The company's bank account named after the gateway, in the gateway's currency, created
+	under its Bank group (a change of currency gets an account of its own)."""
 	account_name = gateway_name(settings.name)
-	existing = frappe.db.get_value(
-		"Account",
-		{"account_name": account_name, "company": settings.company, "is_group": 0},
-		"name",
-	)
-	if existing:
-		return existing
+	filters = {"company": settings.company, "is_group": 0, "account_currency": settings.currency}
+	for name in (account_name, f"{account_name} {settings.currency}"):
+		existing = frappe.db.get_value("Account", dict(filters, account_name=name), "name")
+		if existing:
+			return existing
+	if frappe.db.exists("Account", {"account_name": account_name, "company": settings.company}):
+		account_name = f"{account_name} {settings.currency}"
 	parent = frappe.db.get_value(
 		"Account",
 		{"account_type": "Bank", "is_group": 1, "root_type": "Asset", "company": settings.company},

@@ -3,7 +3,8 @@
 Frappe's own page limit keys on the first X-Forwarded-For address, which any client can write,
 so these pages count by the address that really connected: the socket's peer, or, when that
 peer is a proxy this site trusts (loopback, where nginx runs in Frappe's production set-up,
-plus `stancer_trusted_proxies` in site config), the last address that proxy saw. The return
+unless `stancer_trust_loopback` is 0, plus the networks in `stancer_trusted_proxies`), the
+last address that proxy saw. The return
 page counts per visitor and payment, so customers behind one shared address never lock each
 other out of their own payment's page.
 """
@@ -30,7 +31,7 @@ def _address(text):
 def _trusted(address):
 	if address is None:
 		return False
-	if address.is_loopback:
+	if address.is_loopback and frappe.conf.get("stancer_trust_loopback", 1):
 		return True
 	for network in frappe.conf.get("stancer_trusted_proxies") or []:
 		try:

@@ -43,7 +43,7 @@ THREE_D_SECURE = "4000000000003220"
 
 def page_state(answer):
 	"""The state and message our page shows, for assertion messages."""
-	found = re.search(r'data-state="([a-z]*)">([^<]*)', answer.text)
+	found = re.search(r'data-state="([a-z_]*)">([^<]*)', answer.text)
 	return found.groups() if found else answer.text[:300]
 
 

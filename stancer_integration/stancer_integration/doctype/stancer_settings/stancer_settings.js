@@ -43,12 +43,20 @@ frappe.ui.form.on("Stancer Settings", {
 		}
 	},
 
+	onload(frm) {
+		// A new form gets the site's default currency: the company's is the right default.
+		if (frm.is_new()) frm.trigger("set_company_currency");
+	},
+
 	company(frm) {
-		if (frm.doc.company) {
-			frappe.db.get_value("Company", frm.doc.company, "default_currency").then((r) => {
-				if (r.message) frm.set_value("currency", r.message.default_currency);
-			});
-		}
+		frm.trigger("set_company_currency");
 		frm.set_value("payment_account", "");
+	},
+
+	set_company_currency(frm) {
+		if (!frm.doc.company) return;
+		frappe.db.get_value("Company", frm.doc.company, "default_currency").then((r) => {
+			if (r.message) frm.set_value("currency", r.message.default_currency);
+		});
 	},
 });

@@ -62,17 +62,18 @@ class StancerSettings(Document):
 			# registered with Stancer.
 			self.webhook_secret = secrets.token_hex(32)
 
+	def _set_defaults(self):
+		# Frappe fills a new document's missing fields from the site's defaults, currency
+		# included: the company's currency must win over the site's when none was chosen.
+		chosen = self.get("currency")
+		super()._set_defaults()
+		if not chosen and self.company:
+			self.currency = None
+			self.default_currency_from_company()
+
 	def default_currency_from_company(self):
-		"""The company's currency unless another was chosen. Frappe fills a new document's
-		currency with the site's default currency, which is not a choice: it gives way."""
-		if not self.company:
-			return
-		company_currency = frappe.get_cached_value("Company", self.company, "default_currency")
-		site_default = frappe.db.get_default("currency")
-		if not self.currency or (
-			(self.is_new() or self.has_value_changed("company")) and self.currency == site_default
-		):
-			self.currency = company_currency
+		if self.company and not self.currency:
+			self.currency = frappe.get_cached_value("Company", self.company, "default_currency")
 
 	def validate_keys(self):
 		secret = self.get_secret_key()

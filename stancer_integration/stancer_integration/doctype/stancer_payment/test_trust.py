@@ -1,0 +1,512 @@
+# Copyright (c) 2026, stancer_integration contributors
+# For license information, please see license.txt
+"""What a merchant lives with: another site on the same Stancer account, ERPNext refusing the
+entry, a record lost after Stancer made the payment, refunds and disputes seen first, currency
+rounding, hand capture, two clicks, many customers, forged addresses, live keys, key rotation,
+uninstall. Through the real web server where a customer is involved; these tests commit."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import frappe
+import requests
+from frappe.installer import update_site_config
+from frappe.utils import add_days, nowdate
+
+from stancer_integration import checkout, install, payment_request_info, settlement
+from stancer_integration.stancer import references
+from stancer_integration.stancer.validation import stable_reference
+from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import (
+	REFUSED,
+	SUCCESS,
+	CheckoutCase,
+	entries_for,
+	page_state,
+	records_for,
+	reset_rate_limits,
+)
+from stancer_integration.tests.helpers import (
+	COMPANY,
+	make_customer,
+	make_exchange_rate,
+	make_payment_request,
+	make_sales_order,
+	make_settings,
+	on_server,
+	pay_on_page,
+	sandbox,
+	web_server,
+)
+
+test_ignore = ["Company", "Customer", "Payment Request", "Payment Entry", "Stancer Settings", "Currency"]
+DISPUTED_LATER = "4000000000000259"
+
+
+def stancer_payments(settings, pr):
+	"""The payments Stancer holds for a request (by its order_id), not only our records."""
+	with settings.get_client() as client:
+		return client.payments.list(order_id=stable_reference(pr.name), limit=100)
+
+
+def sandbox_admin(path, **body):
+	answer = requests.post(f"{sandbox().url}/_sandbox/{path}", json=body, timeout=10)
+	answer.raise_for_status()
+	return answer.json()
+
+
+class TestTrust(CheckoutCase):
+	def open(self, pr):
+		"""Open the link and take a fresh snapshot, to see what the server committed."""
+		answer = self.open_link(pr)
+		frappe.db.commit()
+		return answer
+
+	def get(self, url, **kwargs):
+		answer = requests.get(on_server(url), allow_redirects=False, timeout=120, **kwargs)
+		frappe.db.commit()
+		return answer
+
+	# -- 1. a payment made elsewhere is never adopted ---------------------------------------
+
+	def test_a_payment_under_our_reference_but_not_ours_is_never_adopted(self):
+		pr = self.new_request(rate=31)
+		unique_id = checkout.attempt_unique_id(payment_request_info.read(pr.name), 1)
+		# Another site on the same account (a copy of this one) already paid 999.99 under it.
+		with self.settings.get_client() as client:
+			foreign = client.payments.create(
+				amount=99999, currency="eur", order_id=stable_reference(pr.name), unique_id=unique_id
+			)
+			page = client.payment_page_url(foreign["id"])
+		pay_on_page(page, SUCCESS)
+		answer = self.pay(pr)
+		self.assertEqual(answer.status_code, 302, page_state(answer))
+		record = self.assertPaidOnce(pr)
+		self.assertEqual(record.amount_minor, 3100)
+		self.assertNotEqual(record.stancer_id, foreign["id"])
+		self.assertNotEqual(record.unique_id, unique_id)
+		self.assertFalse(frappe.db.exists("Stancer Payment", {"stancer_id": foreign["id"]}))
+		amounts = sorted(p["amount"] for p in stancer_payments(self.settings, pr))
+		self.assertEqual(amounts, [3100, 99999])  # the customer was charged for this request
+
+	def test_another_site_makes_other_references_for_the_same_request(self):
+		pr = payment_request_info.read(self.new_request().name)
+		ours = checkout.attempt_unique_id(pr, 1)
+		other_site = references.attempt_unique_id("site2.localhost\x1fanother-key", pr.name, pr.creation, 1)
+		self.assertNotEqual(ours, other_site)
+		self.assertEqual(ours, checkout.attempt_unique_id(payment_request_info.read(pr.name), 1))
+
+	# -- 2. booking that fails never loses the payment ------------------------------------
+
+	def test_order_invoiced_meanwhile_is_booked_against_its_invoice(self):
+		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+		order = make_sales_order("Stancer Buyer", 45)
+		pr = make_payment_request(order, self.settings)
+		frappe.db.commit()
+		opened = self.open_link(pr)
+		invoice = make_sales_invoice(order.name)
+		invoice.insert(ignore_permissions=True)
+		invoice.submit()
+		frappe.db.commit()
+		answer = self.get(pay_on_page(opened.headers["Location"], SUCCESS))
+		self.assertEqual(answer.status_code, 302, page_state(answer))
+		self.assertIn("/payment-success?", answer.headers["Location"])
+		record = records_for(pr.name)[-1]
+		self.assertEqual((record.outcome, record.needs_attention), ("Paid", 0), record.attention_reason)
+		entry = frappe.get_doc("Payment Entry", record.payment_entry)
+		self.assertEqual(entry.reference_no, record.stancer_id)
+		self.assertEqual(
+			[(r.reference_doctype, r.reference_name) for r in entry.references],
+			[("Sales Invoice", invoice.name)],
+		)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"), 0)
+		self.assertEqual(frappe.db.get_value("Payment Request", pr.name, "status"), "Paid")
+
+	def test_entry_erpnext_refuses_is_flagged_with_the_error_and_the_customer_sees_received(self):
+		pr = self.new_request(rate=27)
+		opened = self.open_link(pr)
+		period = frappe.get_doc(
+			{
+				"doctype": "Accounting Period",
+				"period_name": f"Stancer closed {frappe.generate_hash(length=6)}",
+				"company": COMPANY,
+				"start_date": add_days(nowdate(), -1),
+				"end_date": add_days(nowdate(), 1),
+				"closed_documents": [{"document_type": "Payment Entry", "closed": 1}],
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		try:
+			back = pay_on_page(opened.headers["Location"], SUCCESS)
+			answers = [self.get(back) for _ in range(3)]
+		finally:
+			frappe.delete_doc("Accounting Period", period.name, ignore_permissions=True, force=True)
+			frappe.db.commit()
+		for answer in answers:
+			self.assertEqual(answer.status_code, 200)
+			self.assertEqual(page_state(answer)[0], "received", page_state(answer))
+			self.assertNotIn("Accounting Period", answer.text)  # ERPNext's words stay on the record
+		record = records_for(pr.name)[-1]
+		self.assertEqual(record.outcome, "Paid")
+		self.assertTrue(record.needs_attention)
+		self.assertIn("could not be booked", record.attention_reason)
+		self.assertTrue(record.last_error)
+		self.assertFalse(record.payment_entry)
+		self.assertEqual(entries_for(pr.name), [])
+		self.assertNotEqual(frappe.db.get_value("Payment Request", pr.name, "status"), "Paid")
+
+	# -- 3. the return address finds the payment whatever became of its record ----------
+
+	def test_record_rolled_back_after_stancer_made_the_payment(self):
+		pr = self.new_request()
+		opened = self.open(pr)
+		lost = records_for(pr.name)[0]
+		frappe.db.delete("Stancer Payment", {"name": lost.name})  # as if its transaction rolled back
+		frappe.db.commit()
+		again = self.open_link(pr)
+		self.assertEqual(again.headers["Location"], opened.headers["Location"])  # the same payment
+		answer = self.get(pay_on_page(again.headers["Location"], SUCCESS))  # Stancer's return address
+		self.assertEqual(answer.status_code, 302, page_state(answer))
+		record = self.assertPaidOnce(pr)
+		self.assertEqual((record.name, record.stancer_id), (lost.name, lost.stancer_id))
+		self.assertEqual(len(stancer_payments(self.settings, pr)), 1)
+
+	def test_customer_returns_to_a_record_that_no_longer_exists(self):
+		pr = self.new_request()
+		opened = self.open(pr)
+		lost = records_for(pr.name)[0]
+		frappe.db.delete("Stancer Payment", {"name": lost.name})
+		frappe.db.commit()
+		answer = self.get(pay_on_page(opened.headers["Location"], SUCCESS))
+		self.assertEqual(answer.status_code, 302, page_state(answer))
+		self.assertEqual(self.assertPaidOnce(pr).stancer_id, lost.stancer_id)
+
+	def test_return_address_of_another_request_or_a_made_up_one_is_a_404(self):
+		pr = self.new_request()
+		other = self.new_request()
+		unique_id = checkout.attempt_unique_id(payment_request_info.read(pr.name), 1)
+		for ref, request in ((unique_id, other.name), ("made-up-ref", pr.name), (unique_id, "")):
+			answer = requests.get(
+				f"{web_server()}/stancer_return", params={"ref": ref, "pr": request}, timeout=30
+			)
+			self.assertEqual(answer.status_code, 404, (ref, request))
+
+	# -- 4. refunded, disputed or unknown when first seen: flagged --------------------------
+
+	def _paid_not_returned(self, card=SUCCESS):
+		pr = self.new_request()
+		opened = self.open(pr)
+		back = pay_on_page(opened.headers["Location"], card)
+		return pr, records_for(pr.name)[-1], back
+
+	def assertFlaggedNotBooked(self, pr, back, words):
+		answer = self.get(back)
+		self.assertEqual(answer.status_code, 200, page_state(answer))
+		self.assertEqual(page_state(answer)[0], "received")
+		record = records_for(pr.name)[-1]
+		self.assertTrue(record.needs_attention, record)
+		self.assertIn(words, record.attention_reason)
+		self.assertFalse(record.payment_entry)
+		self.assertEqual(entries_for(pr.name), [])
+		return record
+
+	def test_refunded_before_first_seen(self):
+		pr, record, back = self._paid_not_returned()
+		with self.settings.get_client() as client:
+			client.refunds.create(payment=record.stancer_id)
+		self.assertEqual(self.assertFlaggedNotBooked(pr, back, "refunded").outcome, "Refunded")
+
+	def test_partly_refunded_before_first_seen(self):
+		pr, record, back = self._paid_not_returned()
+		with self.settings.get_client() as client:
+			client.refunds.create(payment=record.stancer_id, amount=500)
+		self.assertFlaggedNotBooked(pr, back, "partly refunded")
+
+	def test_disputed_before_first_seen(self):
+		pr, _record, back = self._paid_not_returned(card=DISPUTED_LATER)
+		sandbox_admin("clock", advance=3600)
+		self.assertEqual(self.assertFlaggedNotBooked(pr, back, "disputed").outcome, "Disputed")
+
+	def test_unknown_status_is_flagged_not_left_pending(self):
+		pr, record, back = self._paid_not_returned()
+		sandbox_admin("payment_status", payment=record.stancer_id, status="under_review")
+		self.assertFlaggedNotBooked(pr, back, "under_review")
+
+	# -- 5. multi-currency rounding never charges less than what is due --------------------
+
+	def _foreign_request(self, currency, rate, conversion_rate):
+		make_exchange_rate(currency, "EUR", conversion_rate)
+		customer = make_customer(f"Stancer {currency} Buyer on EUR", email=f"{currency.lower()}@example.org")
+		settings = make_settings(f"E2E {currency} on EUR", currency=currency)
+		frappe.db.commit()
+		pr = self.new_request(
+			rate=rate,
+			customer=customer,
+			settings=settings,
+			currency=currency,
+			conversion_rate=conversion_rate,
+		)
+		self.assertEqual(pr.party_account_currency, "EUR")
+		return pr
+
+	def test_usd_request_on_a_eur_party_account_is_charged_in_full(self):
+		pr = self._foreign_request("USD", 30, 0.9090909)
+		answer = self.pay(pr)
+		self.assertEqual(answer.status_code, 302, page_state(answer))
+		record = self.assertPaidOnce(pr)
+		self.assertEqual((record.currency, record.amount_minor), ("USD", 3000))
+		self.assertEqual(frappe.db.get_value("Payment Entry", record.payment_entry, "received_amount"), 30)
+
+	def test_jpy_request_on_a_eur_party_account_is_charged_in_full(self):
+		pr = self._foreign_request("JPY", 4500, 0.0061234)
+		self.pay(pr)
+		record = self.assertPaidOnce(pr)
+		self.assertEqual((record.currency, record.amount_minor), ("JPY", 4500))
+		self.assertEqual(frappe.db.get_value("Payment Entry", record.payment_entry, "received_amount"), 4500)
+
+	def test_partly_paid_request_is_charged_what_is_left(self):
+		pr = self.new_request(rate=100)
+		transfer = frappe.get_doc("Payment Request", pr.name).create_payment_entry(submit=False)
+		transfer.paid_amount = transfer.received_amount = 40
+		transfer.references[0].allocated_amount = 40
+		transfer.reference_no = "BANK-TRANSFER-40"
+		transfer.insert(ignore_permissions=True)
+		transfer.submit()
+		frappe.db.commit()
+		self.assertEqual(frappe.db.get_value("Payment Request", pr.name, "status"), "Partially Paid")
+		self.pay(pr)
+		record = next(r for r in records_for(pr.name) if r.outcome == "Paid")
+		self.assertEqual(record.amount_minor, 6000)
+		self.assertEqual(frappe.db.get_value("Payment Request", pr.name, "status"), "Paid")
+		self.assertEqual(len(entries_for(pr.name)), 2)
+
+	# -- 6. a guest never captures what the merchant captures by hand -------------------------
+
+	def test_changing_the_capture_setting_never_captures_old_authorizations(self):
+		settings = make_settings("E2E Hand Capture", capture_mode="Authorize now, capture later")
+		frappe.db.commit()
+		pr = self.new_request(settings=settings)
+		opened = self.open_link(pr)
+		back = pay_on_page(opened.headers["Location"], SUCCESS)
+		settings.capture_mode = "Immediately"
+		settings.save()
+		frappe.db.commit()
+		for _ in range(2):
+			self.get(back)
+		record = records_for(pr.name)[-1]
+		self.assertEqual(record.outcome, "Authorized")
+		with settings.get_client() as client:
+			self.assertEqual(client.payments.get(record.stancer_id)["status"], "authorized")
+		self.assertEqual(entries_for(pr.name), [])
+
+	# -- 7. locks ---------------------------------------------------------------------------------
+
+	def test_two_clicks_after_a_refused_attempt_make_one_new_payment(self):
+		pr = self.new_request()
+		self.pay(pr, card=REFUSED)
+		url = on_server(pr.get_payment_url())
+		with ThreadPoolExecutor(max_workers=2) as pool:
+			answers = list(
+				pool.map(lambda _: requests.get(url, allow_redirects=False, timeout=120), range(2))
+			)
+		self.assertEqual({a.status_code for a in answers}, {302})
+		self.assertEqual(len({a.headers["Location"] for a in answers}), 1)
+		frappe.db.commit()
+		self.assertEqual(len(stancer_payments(self.settings, pr)), 2)  # the refused one and one new
+		self.assertEqual(len(records_for(pr.name)), 2)
+
+	def test_five_clicks_at_once_make_one_payment_at_stancer(self):
+		pr = self.new_request()
+		url = on_server(pr.get_payment_url())
+		with ThreadPoolExecutor(max_workers=5) as pool:
+			list(pool.map(lambda _: requests.get(url, allow_redirects=False, timeout=120), range(5)))
+		frappe.db.commit()
+		self.assertEqual(len(stancer_payments(self.settings, pr)), 1)
+
+	def test_two_paid_attempts_of_one_request_settled_at_once_book_once(self):
+		pr = self.new_request()
+		values = payment_request_info.read(pr.name)
+		backs = []
+		with self.settings.get_client() as client:
+			for number in (1, 2):
+				unique_id = checkout.attempt_unique_id(values, number)
+				payment = client.payments.create(
+					amount=2599,
+					currency="eur",
+					order_id=stable_reference(pr.name),
+					unique_id=unique_id,
+					return_url=frappe.utils.get_url(f"/stancer_return?ref={unique_id}&pr={pr.name}"),
+				)
+				backs.append(pay_on_page(client.payment_page_url(payment["id"]), SUCCESS))
+		# Neither attempt has a record: both are found again from Stancer, at the same time.
+		with ThreadPoolExecutor(max_workers=2) as pool:
+			answers = list(
+				pool.map(lambda url: requests.get(on_server(url), allow_redirects=False, timeout=120), backs)
+			)
+		frappe.db.commit()
+		self.assertEqual(sorted(a.status_code for a in answers), [200, 302], [page_state(a) for a in answers])
+		records = records_for(pr.name)
+		self.assertEqual(len(records), 2)
+		self.assertEqual(len(entries_for(pr.name)), 1)
+		flagged = [r for r in records if r.needs_attention]
+		self.assertEqual(len(flagged), 1)
+		self.assertIn("already paid by other means", flagged[0].attention_reason)
+
+	def test_stancer_call_under_lock_ends_within_its_deadline(self):
+		pr = self.new_request()
+		fault = {"latency_ms": 25000, "account": self.settings.flags.sandbox_account}
+		requests.post(f"{sandbox().url}/_sandbox/faults", json=fault, timeout=10).raise_for_status()
+		try:
+			started = frappe.utils.now_datetime()
+			answer = self.open_link(pr)
+			took = (frappe.utils.now_datetime() - started).total_seconds()
+		finally:
+			requests.delete(f"{sandbox().url}/_sandbox/faults", timeout=10)
+		self.assertEqual(page_state(answer)[0], "unavailable")
+		self.assertLess(took, 40)  # the call's deadline, well under MariaDB's 50 s lock wait
+
+	# -- 8. a change only when something changed ------------------------------------------------
+
+	def test_return_page_hit_twenty_times_keeps_few_versions(self):
+		pr = self.new_request()
+		opened = self.open_link(pr)
+		back = pay_on_page(opened.headers["Location"], SUCCESS)
+		for _ in range(20):
+			self.assertEqual(self.get(back).status_code, 302)
+		record = self.assertPaidOnce(pr)
+		versions = frappe.db.count("Version", {"ref_doctype": "Stancer Payment", "docname": record.name})
+		self.assertLessEqual(versions, 1)
+
+	# -- 9. rate limits and attempts ---------------------------------------------------------------
+
+	def test_forged_forwarded_for_does_not_escape_the_limit(self):
+		update_site_config("stancer_rate_limit", 3)
+		update_site_config("stancer_trusted_proxies", ["192.0.2.0/24"])  # not loopback: a direct visitor
+		update_site_config("stancer_trust_loopback", 0)
+		reset_rate_limits()
+		try:
+			codes = [
+				requests.get(
+					f"{web_server()}/stancer_checkout?token=forged",
+					headers={"X-Forwarded-For": f"203.0.113.{n}"},
+					timeout=30,
+				).status_code
+				for n in range(5)
+			]
+		finally:
+			update_site_config("stancer_rate_limit", 100000)
+			update_site_config("stancer_trusted_proxies", None)
+			update_site_config("stancer_trust_loopback", None)
+			reset_rate_limits()
+		self.assertEqual(codes, [404, 404, 404, 429, 429])
+
+	def test_customers_behind_one_proxy_keep_their_return_page(self):
+		pr = self.new_request()
+		opened = self.open_link(pr)
+		back = on_server(pay_on_page(opened.headers["Location"], SUCCESS))
+		update_site_config("stancer_rate_limit", 3)
+		reset_rate_limits()
+		try:
+			# Many other customers behind the same proxy (loopback here) use up their own pages.
+			for n in range(6):
+				requests.get(
+					f"{web_server()}/stancer_return?ref=other-{n}",
+					headers={"X-Forwarded-For": "198.51.100.7"},
+					timeout=30,
+				)
+			answer = requests.get(
+				back, headers={"X-Forwarded-For": "198.51.100.7"}, allow_redirects=False, timeout=60
+			)
+		finally:
+			update_site_config("stancer_rate_limit", 100000)
+			reset_rate_limits()
+		self.assertEqual(answer.status_code, 302, page_state(answer))
+
+	def test_a_payment_request_takes_a_bounded_number_of_attempts(self):
+		update_site_config("stancer_max_attempts", 2)
+		try:
+			pr = self.new_request()
+			self.pay(pr, card=REFUSED)
+			self.pay(pr, card=REFUSED)
+			answer = self.open_link(pr)
+		finally:
+			update_site_config("stancer_max_attempts", None)
+		self.assertEqual(page_state(answer)[0], "too_many", (answer.status_code, answer.headers))
+		frappe.db.commit()
+		self.assertEqual(len(stancer_payments(self.settings, pr)), 2)
+
+	# -- 10. live keys go to Stancer only -------------------------------------------------------
+
+	def test_live_keys_with_another_host_are_refused_on_save(self):
+		live = sandbox().create_account(live=True)
+		settings = make_settings("Live Elsewhere", keys=live, live=True)
+		settings.api_base_url = "https://api.example.org"
+		with self.assertRaises(frappe.ValidationError) as raised:
+			settings.save()
+		self.assertIn("only ever sent to Stancer", str(raised.exception))
+		self.assertNotIn(live["secret_key"], str(raised.exception))
+
+	def test_test_connection_on_an_edited_form_never_sends_the_live_key_elsewhere(self):
+		live = sandbox().create_account(live=True)
+		settings = make_settings("Live Edited", keys=live, live=True)
+		frappe.db.commit()
+		before = requests.get(f"{sandbox().url}/_sandbox/requests", timeout=10).json()["requests"]
+		edited = frappe.get_doc("Stancer Settings", settings.name)
+		edited.api_base_url = sandbox().url  # typed in the form, not saved
+		result = edited.test_connection()
+		after = requests.get(f"{sandbox().url}/_sandbox/requests", timeout=10).json()["requests"]
+		self.assertFalse(result["ok"])
+		self.assertIn("only ever sent to Stancer", result["message"])
+		self.assertEqual(len(after), len(before))
+
+	# -- 11. the company's currency is the default --------------------------------------------
+
+	def test_new_settings_take_the_company_currency_not_the_site_default(self):
+		self.assertNotEqual(frappe.db.get_default("currency"), "EUR", "the site must not default to EUR")
+		keys = sandbox().create_account()
+		name = f"Currency {frappe.generate_hash(length=5)}"
+		doc = frappe.get_doc(
+			{
+				"doctype": "Stancer Settings",
+				"gateway_name": name,
+				"company": COMPANY,
+				"public_key": keys["public_key"],
+				"secret_key": keys["secret_key"],
+				"api_base_url": sandbox().url,
+			}
+		).insert(ignore_permissions=True)
+		self.assertEqual(doc.currency, "EUR")
+		self.assertTrue(
+			frappe.db.get_value("Payment Gateway Account", doc.payment_gateway_account, "currency") == "EUR"
+		)
+
+	# -- 12. uninstall -------------------------------------------------------------------------
+
+	def test_uninstall_refuses_while_paid_payments_exist(self):
+		self.pay(self.new_request())
+		with self.assertRaises(frappe.ValidationError) as raised:
+			install.before_uninstall()
+		self.assertIn("Stancer Payment", str(raised.exception))
+		self.assertIn("paid", str(raised.exception))
+		self.assertTrue(frappe.db.exists("Payment Gateway", self.settings.payment_gateway))
+
+	# -- 13. key rotation -------------------------------------------------------------------------
+
+	def test_new_keys_leave_old_pending_payments_explained(self):
+		settings = make_settings("E2E Rotation")
+		frappe.db.commit()
+		pr = self.new_request(settings=settings)
+		opened = self.open_link(pr)
+		back = pay_on_page(opened.headers["Location"], SUCCESS)
+		frappe.db.commit()
+		errors_before = frappe.db.count("Error Log")
+		make_settings("E2E Rotation")  # another Stancer account's keys
+		frappe.db.commit()
+		record = records_for(pr.name)[-1]
+		self.assertTrue(record.needs_attention)
+		self.assertIn("another account", record.attention_reason)
+		answer = self.get(back)
+		self.assertEqual(answer.status_code, 200)
+		self.assertEqual(page_state(answer)[0], "received")
+		self.assertEqual(frappe.db.count("Error Log"), errors_before)
+		result = settlement.sync_record(record.name)
+		self.assertTrue(result.needs_attention)

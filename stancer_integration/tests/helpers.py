@@ -68,11 +68,11 @@ def make_settings(gateway_name, company=COMPANY, keys=None, live=False, **fields
 			"company": company,
 			"public_key": keys["public_key"],
 			"secret_key": keys["secret_key"],
-			# A live key goes to Stancer only: live settings are made but never call out.
-			"api_base_url": "https://api.stancer.com" if live else sandbox().url,
 		},
 		**fields,
 	)
+	# A live key goes to Stancer only: live settings are made but never call out.
+	values.setdefault("api_base_url", "https://api.stancer.com" if live else sandbox().url)
 	if frappe.db.exists("Stancer Settings", gateway_name):
 		doc = frappe.get_doc("Stancer Settings", gateway_name)
 		doc.update(values)

@@ -510,3 +510,44 @@ class TestTrust(CheckoutCase):
 		self.assertEqual(frappe.db.count("Error Log"), errors_before)
 		result = settlement.sync_record(record.name)
 		self.assertTrue(result.needs_attention)
+
+	# -- amounts that do not match are never booked -------------------------------------------
+
+	def test_a_payment_for_an_amount_no_longer_due_is_flagged(self):
+		pr = self.new_request(rate=25.99)
+		opened = self.open(pr)
+		transfer = frappe.get_doc("Payment Request", pr.name).create_payment_entry(submit=False)
+		transfer.paid_amount = transfer.received_amount = 10
+		transfer.references[0].allocated_amount = 10
+		transfer.reference_no = "BANK-TRANSFER-10"
+		transfer.insert(ignore_permissions=True)
+		transfer.submit()
+		frappe.db.commit()
+		answer = self.get(pay_on_page(opened.headers["Location"], SUCCESS))  # 25.99 at Stancer
+		self.assertEqual(page_state(answer)[0], "received")
+		record = records_for(pr.name)[-1]
+		self.assertTrue(record.needs_attention)
+		self.assertIn("15.99", record.attention_reason)
+		self.assertEqual(len(entries_for(pr.name)), 1)  # the transfer only
+
+	def test_an_answer_for_another_amount_or_payment_is_not_taken(self):
+		pr = self.new_request()
+		opened = self.open(pr)
+		pay_on_page(opened.headers["Location"], SUCCESS)
+		record = records_for(pr.name)[-1]
+		with self.settings.get_client() as client:
+			paid = client.payments.get(record.stancer_id)
+		for changed, words in (
+			(dict(paid, amount=1), "this attempt asked for"),
+			(dict(paid, currency="usd"), "this attempt asked for"),
+			(dict(paid, id="paym_" + "o" * 24), "for the record of payment"),
+		):
+			result = settlement.settle(record.name, changed)
+			self.assertFalse(result.payment_entry)
+			self.assertTrue(result.needs_attention)
+			self.assertIn(words, frappe.db.get_value("Stancer Payment", record.name, "attention_reason"))
+			frappe.db.set_value(
+				"Stancer Payment", record.name, {"needs_attention": 0, "attention_reason": ""}
+			)
+			frappe.db.commit()
+		self.assertEqual(entries_for(pr.name), [])

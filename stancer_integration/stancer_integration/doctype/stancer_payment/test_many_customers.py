@@ -1,0 +1,176 @@
+# Copyright (c) 2026, stancer_integration contributors
+# For license information, please see license.txt
+"""Many customers paying different requests at the same moment, on two sites served by the same
+gunicorn processes (Frappe's production server), each site with its own Stancer account: every
+return page answers, every payment is booked once, nothing deadlocks into an error.
+
+The second site is named by `stancer_second_site` in this site's config (a site of the same
+bench with erpnext, payments and this app); without it the test is skipped, saying so."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import frappe
+import requests
+from frappe.tests.utils import FrappeTestCase
+
+from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import (
+	SUCCESS,
+	entries_for,
+)
+from stancer_integration.tests.helpers import (
+	free_port,
+	make_company,
+	make_customer,
+	make_payment_request,
+	make_sales_order,
+	make_settings,
+	pay_on_page,
+	sandbox,
+)
+
+test_ignore = ["Company", "Customer", "Payment Request", "Payment Entry", "Stancer Settings", "Currency"]
+PER_SITE = 6
+WORKERS = 4
+
+
+def bench_execute(site, method, **kwargs):
+	answer = subprocess.run(
+		[
+			sys.executable,
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"--site",
+			site,
+			"execute",
+			method,
+			"--kwargs",
+			json.dumps(kwargs),
+		],
+		cwd=os.path.abspath(frappe.local.sites_path),
+		capture_output=True,
+		text=True,
+		timeout=600,
+		check=True,
+	)
+	return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+class Gunicorn:
+	def __init__(self, workers=WORKERS):
+		self.port = free_port()
+		self.url = f"http://127.0.0.1:{self.port}"
+		log = open(os.path.join(frappe.get_site_path("logs"), "stancer-test-gunicorn.log"), "ab")
+		self.process = subprocess.Popen(
+			[
+				sys.executable,
+				"-m",
+				"gunicorn",
+				"--workers",
+				str(workers),
+				"--timeout",
+				"120",
+				"--bind",
+				f"127.0.0.1:{self.port}",
+				"frappe.app:application",
+			],
+			cwd=os.path.abspath(frappe.local.sites_path),
+			stdout=log,
+			stderr=log,
+		)
+		deadline = time.monotonic() + 90
+		while time.monotonic() < deadline:
+			try:
+				headers = {"X-Frappe-Site-Name": frappe.local.site}
+				if requests.get(f"{self.url}/api/method/ping", headers=headers, timeout=2).ok:
+					return
+			except requests.RequestException:
+				pass
+			time.sleep(0.3)
+		self.stop()
+		raise RuntimeError("gunicorn did not start: see logs/stancer-test-gunicorn.log")
+
+	def get(self, site, url):
+		"""The path and query of `url`, on gunicorn, for `site`."""
+		parts = urlsplit(url)
+		return requests.get(
+			f"{self.url}{parts.path}?{parts.query}",
+			headers={"X-Frappe-Site-Name": site},
+			allow_redirects=False,
+			timeout=180,
+		)
+
+	def stop(self):
+		self.process.terminate()
+		self.process.wait(30)
+
+
+class TestManyCustomers(FrappeTestCase):
+	def test_twelve_customers_on_two_sites_at_once(self):
+		second = frappe.conf.get("stancer_second_site")
+		if not second:
+			self.skipTest("no second site: set stancer_second_site in this site's config to run it")
+		try:
+			import gunicorn  # noqa: F401
+		except ImportError:
+			self.skipTest("gunicorn is not installed in this bench")
+		make_company()
+		settings = make_settings("Load First Site")
+		make_customer("Stancer Load Buyer", email="load@example.org")
+		mine = []
+		for number in range(PER_SITE):
+			pr = make_payment_request(make_sales_order("Stancer Load Buyer", 10 + number), settings)
+			mine.append({"name": pr.name, "url": pr.get_payment_url()})
+		frappe.db.commit()
+		keys = sandbox().create_account()
+		theirs = bench_execute(
+			second,
+			"stancer_integration.tests.load_site.prepare",
+			count=PER_SITE,
+			api_base_url=sandbox().url,
+			public_key=keys["public_key"],
+			secret_key=keys["secret_key"],
+		)
+		customers = [(frappe.local.site, r) for r in mine] + [(second, r) for r in theirs]
+		server = Gunicorn()
+		try:
+			answers = self.pay_all_at_once(server, customers)
+		finally:
+			server.stop()
+		frappe.db.commit()
+		self.assertEqual(
+			[a.status_code for a in answers],
+			[302] * len(customers),
+			[a.text[:300] for a in answers if a.status_code != 302],
+		)
+		for answer in answers:
+			self.assertIn("/payment-success?", answer.headers["Location"])
+		for request in mine:
+			self.assertEqual(frappe.db.get_value("Payment Request", request["name"], "status"), "Paid")
+			self.assertEqual(len(entries_for(request["name"])), 1)
+		found = bench_execute(
+			second, "stancer_integration.tests.load_site.outcome", names=[r["name"] for r in theirs]
+		)
+		self.assertEqual(found, {r["name"]: {"status": "Paid", "entries": 1} for r in theirs})
+
+	def pay_all_at_once(self, server, customers):
+		"""Each customer opens the link, pays, and comes back; the returns all start together."""
+		together = threading.Barrier(len(customers))
+
+		def customer(site_and_request):
+			site, request = site_and_request
+			opened = server.get(site, request["url"])
+			self.assertEqual(opened.status_code, 302, opened.text[:300])
+			back = pay_on_page(opened.headers["Location"], SUCCESS)
+			together.wait(timeout=300)
+			return server.get(site, back)
+
+		with ThreadPoolExecutor(max_workers=len(customers)) as pool:
+			return list(pool.map(customer, customers))

@@ -285,3 +285,18 @@ def test_second_uncertain_failure_during_recovery_is_looked_up_again():
 		with client_for(server, max_retries=2) as client:
 			assert create_ours(client)["id"] == OURS["id"]
 	assert server.methods() == ["POST", "GET", "POST", "GET"]
+
+
+def test_budget_bounds_all_the_calls_of_a_client():
+	def slow(request):
+		time.sleep(0.6)
+		return (200, {"payments": []})
+
+	with ScriptedServer(*[slow] * 10) as server:
+		with client_for(server, read_timeout=5, max_retries=0, budget=1.0) as client:
+			started = time.monotonic()
+			with pytest.raises(UnavailableError):
+				for _ in range(10):
+					client.payments.list()
+			assert time.monotonic() - started < 1.5
+	assert len(server.received) <= 2

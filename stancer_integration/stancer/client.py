@@ -90,6 +90,7 @@ class StancerClient:
 		backoff=0.5,
 		max_backoff=8.0,
 		deadline=None,
+		budget=None,
 		user_agent=None,
 		session=None,
 	):
@@ -102,8 +103,11 @@ class StancerClient:
 		self.max_retries = max(0, int(max_retries))
 		self.backoff = max(0.0, float(backoff))
 		self.max_backoff = max(0.0, float(max_backoff))
-		# Seconds one call may take in all, its retries included (None: no overall limit).
+		# Seconds one call may take in all, its retries included (None: no limit), and seconds
+		# all the calls of this client may take together, from its creation: a checkout that
+		# holds a row lock makes several calls, and all of them must end before the lock wait.
 		self.deadline = float(deadline) if deadline else None
+		self.budget_ends = time.monotonic() + float(budget) if budget else None
 		self.is_sandbox = is_loopback_url(self.api_base)
 		agent = f"stancer-integration/{__version__} python-requests/{requests.__version__}"
 		self.user_agent = f"{agent} {user_agent}" if user_agent else agent
@@ -135,6 +139,10 @@ class StancerClient:
 		method = method.upper()
 		url = f"{self.api_base}{path}"
 		ends = time.monotonic() + self.deadline if self.deadline else None
+		if self.budget_ends is not None:
+			ends = self.budget_ends if ends is None else min(ends, self.budget_ends)
+			if time.monotonic() >= ends:
+				raise UnavailableError("The time allowed for Stancer calls is spent; nothing was sent")
 		attempt = 0
 		while True:
 			body, error, retryable = self._attempt(method, url, json, params, ends)

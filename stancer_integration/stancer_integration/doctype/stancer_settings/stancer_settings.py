@@ -13,7 +13,8 @@ from stancer_integration.privileges import require_manager
 from stancer_integration.stancer import StancerClient, errors, money, validation
 from stancer_integration.stancer.client import DEFAULT_API_BASE
 
-CALL_DEADLINE = 20  # seconds
+CALL_DEADLINE = 15  # seconds
+CLIENT_BUDGET = 30  # seconds
 
 
 class StancerSettings(Document):
@@ -141,7 +142,8 @@ class StancerSettings(Document):
 		"""A client for this account only: one site's keys never serve another's call.
 
 		Calls are often made while a Payment Request row is locked: each ends, retries
-		included, within CALL_DEADLINE seconds, well under MariaDB's lock wait (50 s)."""
+		included, within CALL_DEADLINE seconds, and all of one client's calls within
+		CLIENT_BUDGET seconds, well under MariaDB's lock wait (50 s)."""
 		return StancerClient(
 			secret_key=secret_key or self.get_secret_key(),
 			public_key=self.public_key,
@@ -149,6 +151,7 @@ class StancerSettings(Document):
 			connect_timeout=5,
 			read_timeout=15,
 			deadline=CALL_DEADLINE,
+			budget=CLIENT_BUDGET,
 			user_agent=f"frappe/{frappe.__version__}",
 		)
 

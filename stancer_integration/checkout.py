@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import frappe
 from frappe import _
-from frappe.utils.password import get_encryption_key
 
 from stancer_integration import customers, links, payment_request_info
 from stancer_integration.messages import error_message
@@ -16,11 +15,12 @@ from stancer_integration.privileges import as_administrator
 from stancer_integration.settlement import (
 	RECORD,
 	fetch_for_recording,
-	settle_locked,
+	settle,
 	sync_record,
 	update_record,
 	with_lock_retries,
 )
+from stancer_integration.site_references import attempt_unique_id
 from stancer_integration.stancer import errors, money, references
 from stancer_integration.stancer.statuses import Outcome, is_intent, object_outcome
 from stancer_integration.stancer.validation import shorten_description, stable_reference
@@ -44,16 +44,6 @@ def max_attempts():
 	return int(frappe.conf.get("stancer_max_attempts") or DEFAULT_MAX_ATTEMPTS)
 
 
-def site_secret():
-	# This site's name and encryption key: another site on the same Stancer account makes
-	# other references, and this one always makes the same.
-	return f"{frappe.local.site}\x1f{get_encryption_key()}"
-
-
-def attempt_unique_id(pr, attempt):
-	return references.attempt_unique_id(site_secret(), pr.name, pr.creation, attempt)
-
-
 def payment_request_for_token(token):
 	"""The Payment Request name a link token carries; 404 for anything else."""
 	name = links.read_token(token)
@@ -62,10 +52,18 @@ def payment_request_for_token(token):
 	return name
 
 
-def open_link(token, lang=None):
-	name = payment_request_for_token(token)
+# _pay's answer when it recorded an attempt that moved on: look again from a fresh lock.
+AGAIN = object()
+
+
+def open_link(name, token, lang=None):
+	"""Open the payment link of Payment Request `name`, read by the page from `token`."""
 	with as_administrator():
-		return with_lock_retries(lambda: _open(name, token, lang))
+		for _ in range(max_attempts() + 1):
+			result = with_lock_retries(lambda: _open(name, token, lang))
+			if result is not AGAIN:
+				return result
+	return Checkout("unavailable", name, message=_("Please try again in a moment."))
 
 
 def _open(name, token, lang):
@@ -100,7 +98,8 @@ def _open(name, token, lang):
 		frappe.db.rollback()
 		frappe.log_error(title="Stancer checkout", message=f"{name}: {type(error).__name__}: {error}")
 		return Checkout("error", name, message=error_message(error))
-	frappe.db.commit()
+	if result is not AGAIN:
+		frappe.db.commit()
 	return result
 
 
@@ -136,10 +135,12 @@ def _pay(pr, settings, client, token, lang):
 			if object_outcome(payment) is Outcome.PENDING:
 				return Checkout("redirect", pr.name, location=page_url(client, payment, page_lang))
 			# It moved on while the customer was away (paid, refused…): record that first,
-			# still under this checkout's lock.
-			result = settle_locked(attempt.name, payment)
+			# then look again from a fresh lock (what is due, and the attempts, may have
+			# changed while recording let go of it).
+			result = settle(attempt.name, payment, pr.name)
 			if result.outcome in ("Paid", "Authorized"):
 				return paid_checkout(pr.name, result)
+			return AGAIN
 
 	customer = payment_request_info.customer_of(pr)
 	stancer_customer = (
@@ -206,8 +207,10 @@ def _pay(pr, settings, client, token, lang):
 	record.set_user_and_timestamp()
 	record.db_insert()
 	if object_outcome(payment) is not Outcome.PENDING:
-		# Adopted payment already decided: record it, and let the customer try again if it failed.
-		result = settle_locked(record.name, fetch_for_recording(client, payment["id"]))
+		# Adopted payment already decided: keep its record, record it, and let the customer
+		# try again if it failed.
+		frappe.db.commit()
+		result = settle(record.name, fetch_for_recording(client, payment["id"]), pr.name)
 		if result.outcome in ("Paid", "Authorized"):
 			return paid_checkout(pr.name, result)
 		return Checkout(
@@ -360,10 +363,11 @@ def find_attempt(client, settings, unique_id, order_id):
 	return client.payments.find_by_unique_id(unique_id)
 
 
-def handle_return(ref, payment_request=None):
-	"""The customer is back from Stancer: ask Stancer (never the query string), record, answer."""
+def handle_return(ref, payment_request=None, record_name=None):
+	"""The customer is back from Stancer: ask Stancer (never the query string), record, answer.
+	`record_name` is the record `ref` names, when the caller looked it up already."""
 	with as_administrator():
-		record_name = find_record(ref)
+		record_name = record_name or find_record(ref)
 		if not record_name:
 			try:
 				record_name = recover_attempt(payment_request, ref)

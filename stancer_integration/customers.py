@@ -10,7 +10,8 @@ import re
 import frappe
 from frappe import _
 
-from stancer_integration.stancer.validation import stable_reference
+from stancer_integration.site_references import customer_external_id
+from stancer_integration.stancer import validation
 
 CHILD_DOCTYPE = "Stancer Customer Reference"
 TABLE_FIELD = "stancer_references"
@@ -141,15 +142,23 @@ def ensure_stancer_customer(customer, settings, client, email=None):
 	data = frappe.db.get_value("Customer", customer, ["customer_name", "email_id", "mobile_no"], as_dict=True)
 	if not data:
 		return None
-	email = email if email and 5 <= len(email) <= 64 and "@" in email else None
-	email = email or (data.email_id if data.email_id and 5 <= len(data.email_id) <= 64 else None)
+	email = next((e for e in (email, data.email_id) if usable_email(e)), None)
 	mobile = (data.mobile_no or "").replace(" ", "")
 	mobile = mobile if E164.match(mobile) else None
 	if not email and not mobile:
 		return None
-	name = " ".join((data.customer_name or customer).split())[:64]
-	name = name if len(name) >= 3 else None  # Stancer refuses shorter names
+	name = " ".join((data.customer_name or customer).split())[: validation.MAX_CUSTOMER_FIELD]
+	name = name if len(name) >= validation.MIN_CUSTOMER_NAME else None  # Stancer refuses shorter
 	stancer = client.customers.find_or_create(
-		stable_reference(customer), name=name, email=email, mobile=mobile
+		customer_external_id(customer), name=name, email=email, mobile=mobile
 	)
 	return set_reference(customer, settings, stancer["id"])
+
+
+def usable_email(email):
+	"""An address Stancer takes (its length limits), else False."""
+	return bool(
+		email
+		and "@" in email
+		and validation.MIN_CUSTOMER_EMAIL <= len(email) <= validation.MAX_CUSTOMER_FIELD
+	)

@@ -4,9 +4,12 @@ Frappe's own page limit keys on the first X-Forwarded-For address, which any cli
 so these pages count by the address that really connected: the socket's peer, or, when that
 peer is a proxy this site trusts (loopback, where nginx runs in Frappe's production set-up,
 unless `stancer_trust_loopback` is 0, plus the networks in `stancer_trusted_proxies`), the
-last address that proxy saw. The return
-page counts per visitor and payment, so customers behind one shared address never lock each
-other out of their own payment's page.
+last address that proxy saw.
+
+Only what can cost something is counted: a link whose token is valid (it may create a Stancer
+payment), a return address naming no payment (a scan). A return address that names a payment
+counts for that visitor and payment alone, so no one, behind the same proxy or not, can lock a
+customer out of their own payment's page.
 """
 
 import ipaddress
@@ -65,21 +68,3 @@ def hit(page, *scope, allowed=None):
 		frappe.cache.expire(key, WINDOW)
 	if count > (allowed or limit()):
 		raise frappe.TooManyRequestsError
-
-
-def limited_page(page, build, scope=None):
-	"""A page's get_context(context) that counts the visit, then runs `build(context)`.
-
-	`scope(form_dict)` adds to the key what makes one visitor's budget their own (the return
-	page: the payment it names)."""
-
-	def get_context(context):
-		if scope:
-			# A shared address gets room for many customers; each payment, the usual budget.
-			hit(page, allowed=limit() * 20)
-			hit(page + "-each", *scope(frappe.form_dict))
-		else:
-			hit(page)
-		return build(context)
-
-	return get_context

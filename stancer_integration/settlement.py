@@ -116,7 +116,12 @@ def fetch_for_recording(client, stancer_id, payment=None, booked=False):
 	if needs_capture(payment) and payment.get("capture") is True:
 		payment = capture(client, payment)
 	if not booked and not is_intent(payment) and object_outcome(payment) is Outcome.PAID:
-		payment = client.payments.with_refunds(payment)
+		try:
+			payment = client.payments.with_refunds(payment)
+		except errors.StancerError:
+			# Stancer's v2 refund list is not reliable yet (its own plugins read v1): without
+			# it the payment is booked as paid, the usual case, rather than not at all.
+			pass
 	return payment
 
 
@@ -166,19 +171,43 @@ def settle(record_name, payment, payment_request=None):
 		return with_lock_retries(lambda: _settle_in_transaction(record_name, payment, payment_request))
 
 
+class BookingRefused(Exception):
+	"""ERPNext (or another app's hook) refused to book a paid payment: `reason` for the
+	accountant, `details` the error as it was raised."""
+
+	def __init__(self, reason, details):
+		super().__init__(reason)
+		self.reason = reason
+		self.details = details
+
+
 def _settle_in_transaction(record_name, payment, payment_request):
 	# A fresh transaction whose first read is the lock: MariaDB's repeatable read takes its
 	# snapshot at the first plain read, which must come after the lock to see what the request
 	# that held it before us committed (its Payment Entry, say).
 	frappe.db.commit()
 	payment_request_info.lock(payment_request)
-	result = settle_locked(record_name, payment)
+	try:
+		result = settle_locked(record_name, payment)
+	except BookingRefused as refused:
+		# Undo the whole attempt (a savepoint would keep what it queued for after the commit:
+		# webhooks of an entry that never was), then flag the record in a clean transaction.
+		forget_transaction()
+		payment_request_info.lock(payment_request)
+		result = settle_locked(record_name, payment, refused=refused)
 	frappe.db.commit()
 	return result
 
 
-def settle_locked(record_name, payment):
-	"""`settle` for a caller that already holds the Payment Request's lock; commits nothing.
+def forget_transaction():
+	frappe.db.rollback()
+	if hasattr(frappe.local, "_webhook_queue"):
+		del frappe.local._webhook_queue
+
+
+def settle_locked(record_name, payment, refused=None):
+	"""`settle` for a caller that holds the Payment Request's lock; commits nothing. With
+	`refused`, a booking that failed before is not tried again: the record is flagged.
 
 	Locks are always taken in one order — the Payment Request, then its Stancer Payment — and
 	nothing else is locked, so settling one payment never waits on another's."""
@@ -198,6 +227,8 @@ def settle_locked(record_name, payment):
 	reason = unexpected_status_reason(record, payment)
 	if reason:
 		flag(record, reason)
+	elif record.outcome == "Paid" and refused:
+		flag(record, refused.reason, error=refused.details)
 	elif record.outcome == "Paid":
 		entry, result.redirect_to = book(record)
 		record.payment_entry = entry
@@ -296,7 +327,8 @@ def flag(record, reason, error=None):
 
 def book(record):
 	"""The Payment Entry of a paid record: adopted, or made now; None when it cannot be booked
-	(the record is then flagged with the reason). Returns (entry, redirect from other apps)."""
+	(the record is then flagged with the reason). Returns (entry, redirect from other apps).
+	Raises BookingRefused when ERPNext or a hook refuses: the caller undoes the transaction."""
 	entry = entry_for(record.stancer_id)
 	if entry:
 		# Booked already under this id (say, by Dokos before a crash): adopt it, book nothing.
@@ -306,30 +338,29 @@ def book(record):
 	if reason:
 		flag(record, reason)
 		return None, None
-	savepoint = "stancer_booking"
-	frappe.db.savepoint(savepoint)
 	messages = len(frappe.local.message_log or [])
 	try:
-		before = entries_of(pr.name)
-		redirect_to = run_payment_authorized_hooks(pr, record.stancer_id)
-		entry = entry_for(record.stancer_id) or _adopt_new_entry(pr.name, before, record.stancer_id)
-		if not entry:
+		redirect_to = None
+		if order_is_billed(pr):
+			# Invoiced since the link was sent: other apps' hooks would try to pay the order.
 			entry = create_entry(pr, record)
+		else:
+			before = entries_of(pr.name)
+			redirect_to = run_payment_authorized_hooks(pr, record.stancer_id)
+			entry = entry_for(record.stancer_id) or _adopt_new_entry(pr.name, before, record.stancer_id)
+			if not entry:
+				entry = create_entry(pr, record)
 	except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
 		raise  # the whole transaction is gone: with_lock_retries starts over
 	except Exception as error:
-		frappe.db.rollback(save_point=savepoint)
 		# What ERPNext said goes on the record, not on the customer's page.
 		del frappe.local.message_log[messages:]
-		flag(
-			record,
+		raise BookingRefused(
 			_("Stancer payment {0} was paid but could not be booked on Payment Request {1}: {2}").format(
 				record.stancer_id, pr.name, error_text(error)
 			),
-			error=frappe.get_traceback(with_context=False)[-2000:],
-		)
-		return None, None
-	frappe.db.release_savepoint(savepoint)
+			frappe.get_traceback(with_context=False)[-2000:],
+		) from error
 	return entry, redirect_to
 
 
@@ -428,7 +459,7 @@ def create_entry(pr, record):
 	entry.flags.ignore_permissions = True
 	entry.insert(ignore_permissions=True)
 	entry.submit()
-	if hasattr(pr, "make_invoice"):
+	if hasattr(pr, "make_invoice") and not order_is_billed(pr):
 		pr.make_invoice()  # what set_as_paid does for webshop orders (Shopping Cart only)
 	return entry.name
 

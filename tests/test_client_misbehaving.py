@@ -300,3 +300,9 @@ def test_budget_bounds_all_the_calls_of_a_client():
 					client.payments.list()
 			assert time.monotonic() - started < 1.5
 	assert len(server.received) <= 2
+
+
+def test_a_404_refund_list_means_no_refunds():
+	with ScriptedServer((404, {"error": {"message": "No refunds"}})) as server:
+		with client_for(server) as client:
+			assert client.payments.with_refunds(dict(OURS))["refunded_amount"] == 0

@@ -436,7 +436,8 @@ class Payments(_Resource):
 				return self._ours(found, body)
 			except UnavailableError as again:
 				if not again.maybe_processed:
-					raise
+					# This one was not sent, but an earlier one may have gone through.
+					raise error from None
 				error = again
 		raise error
 
@@ -477,7 +478,11 @@ class Payments(_Resource):
 		return self.client.request("PATCH", f"{self.path}{payment_id}", json={"status": "capture"})
 
 	def refunds(self, payment_id):
-		body = self._get(f"{self.path}{payment_id}/refunds")
+		"""The payment's refunds; a 404 means none (Stancer may answer an empty list so)."""
+		try:
+			body = self._get(f"{self.path}{payment_id}/refunds")
+		except NotFoundError:
+			return []
 		return body if isinstance(body, list) else (body or {}).get("refunds", [])
 
 	def with_refunds(self, payment):

@@ -36,6 +36,12 @@ def attempt_unique_id(site_secret, payment_request, created, attempt):
 	return reference
 
 
+def keyed_reference(site_secret, kind, name, created):
+	"""A reference for an object of this site (a customer, say): its name and this site's
+	digest, within Stancer's 36 characters."""
+	return stable_reference(f"{name}~{site_digest(site_secret, kind, name, created)}")
+
+
 def is_same_attempt(obj, *, unique_id, amount, currency, order_id=None):
 	"""True only when a payment (or intent) Stancer holds is the attempt we made.
 

@@ -7,14 +7,17 @@ Stancer payment per attempt, and is rate limited so a script cannot create them 
 import frappe
 from frappe import _
 
-from stancer_integration.checkout import open_link
-from stancer_integration.page_limits import limited_page
+from stancer_integration import page_limits
+from stancer_integration.checkout import open_link, payment_request_for_token
 
 no_cache = 1
 
 
-def _context(context):
-	result = open_link(frappe.form_dict.get("token"), lang=frappe.local.lang)
+def get_context(context):
+	token = frappe.form_dict.get("token")
+	payment_request = payment_request_for_token(token)
+	page_limits.hit("checkout")
+	result = open_link(payment_request, token, lang=frappe.local.lang)
 	if result.state in ("redirect", "paid") and result.location:
 		frappe.flags.redirect_location = result.location
 		raise frappe.Redirect(302)
@@ -24,6 +27,3 @@ def _context(context):
 	context.message = result.message
 	context.retry_url = frappe.request.url if result.state == "unavailable" else None
 	return context
-
-
-get_context = limited_page("checkout", _context)

@@ -7,14 +7,20 @@ only a pointer to our own record; the payment is always fetched again from Stanc
 import frappe
 from frappe import _
 
-from stancer_integration.checkout import handle_return
-from stancer_integration.page_limits import limited_page
+from stancer_integration import page_limits
+from stancer_integration.checkout import find_record, handle_return
 
 no_cache = 1
 
 
-def _context(context):
-	result = handle_return(frappe.form_dict.get("ref"), frappe.form_dict.get("pr"))
+def get_context(context):
+	ref = frappe.form_dict.get("ref")
+	record_name = find_record(ref)
+	if record_name:
+		page_limits.hit("return", record_name)
+	else:
+		page_limits.hit("return-unknown")
+	result = handle_return(ref, frappe.form_dict.get("pr"), record_name)
 	if result.state in ("paid", "redirect"):
 		frappe.flags.redirect_location = result.location
 		raise frappe.Redirect(302)
@@ -32,6 +38,3 @@ def _context(context):
 		"error": _("Try again"),
 	}.get(result.state)
 	return context
-
-
-get_context = limited_page("return", _context, scope=lambda form: (form.get("ref"),))

@@ -14,6 +14,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from stancer_integration import customers, links, settlement
 from stancer_integration.payment_requests import validate_before_submit
+from stancer_integration.site_references import customer_external_id
 from stancer_integration.tests.helpers import (
 	make_company,
 	make_customer,
@@ -372,7 +373,11 @@ class TestCheckout(CheckoutCase):
 		ids = {records_for(pr.name)[-1].stancer_customer_id for pr in (first, second)}
 		self.assertEqual(len(ids), 1)
 		with self.settings.get_client() as client:
-			found = client.list("/v2/customers/", "customers", {"external_id": "Stancer Returning Buyer"})
+			found = client.list(
+				"/v2/customers/",
+				"customers",
+				{"external_id": customer_external_id("Stancer Returning Buyer")},
+			)
 		self.assertEqual([c["id"] for c in found], list(ids))
 
 	def test_stancer_customer_unknown_to_stancer_is_made_again(self):

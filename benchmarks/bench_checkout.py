@@ -37,7 +37,7 @@ def main():
 
 
 def run(rounds):
-	from stancer_integration import checkout, links
+	from stancer_integration import checkout, payment_links
 	from stancer_integration.site_references import customer_external_id
 	from stancer_integration.tests import helpers
 
@@ -59,7 +59,7 @@ def run(rounds):
 
 	# Warm up both paths: module imports, caches, the Stancer customer.
 	warm = new_request().name
-	checkout.open_link(warm, links.make_token(warm))
+	checkout.open_link(warm, payment_links.make_token(warm))
 	customer_id = client.customers.find_by_external_id(customer_external_id(buyer))["id"]
 	requests.get(helpers.on_server(new_request().get_payment_url()), allow_redirects=False, timeout=60)
 
@@ -67,7 +67,7 @@ def run(rounds):
 	for _ in range(rounds):
 		# The app's handler, in this process, as a guest opening a new link.
 		name = new_request().name
-		token = links.make_token(name)
+		token = payment_links.make_token(name)
 		frappe.set_user("Guest")
 		spent, result = timed(lambda name=name, token=token: checkout.open_link(name, token))
 		frappe.set_user("Administrator")

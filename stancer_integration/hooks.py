@@ -21,10 +21,10 @@ before_uninstall = "stancer_integration.install.before_uninstall"
 doc_events = {
 	"Payment Request": {
 		# ERPNext swallows errors of on_payment_request_submission: refuse here instead.
-		"before_submit": "stancer_integration.payment_requests.validate_before_submit",
+		"before_submit": "stancer_integration.overrides.payment_request.validate_before_submit",
 	},
 	"Customer": {
 		# The Stancer ids on a Customer are written by the app only.
-		"validate": "stancer_integration.customers.keep_references_read_only",
+		"validate": "stancer_integration.overrides.customer.keep_references_read_only",
 	},
 }

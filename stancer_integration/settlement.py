@@ -1,7 +1,7 @@
-"""Recording customers' Stancer payments in the books, exactly once.
+"""Records customers' card payments taken through Stancer in the books, exactly once.
 
-Every path — the return page, the checkout link, the Desk buttons, and later webhooks and the
-scheduled reconciliation — hands the payment it fetched from Stancer to `settle`, which under a
+Every path — the return page, the checkout link and the Desk buttons (webhooks and a scheduled
+reconciliation are not built yet) — hands the payment it fetched from Stancer to `settle`, which under a
 lock on the Payment Request records it at most once: a paid Stancer payment ends as a Paid
 Payment Request with exactly one Payment Entry or, when it cannot be booked (request cancelled
 or paid by other means, amount changed, ERPNext refusing the entry), as a Stancer Payment
@@ -18,7 +18,7 @@ from frappe import _
 from frappe.utils import flt, now_datetime, nowdate
 
 from stancer_integration import payment_request_info
-from stancer_integration.privileges import as_administrator
+from stancer_integration.permissions import as_administrator
 from stancer_integration.stancer import errors, money
 from stancer_integration.stancer.statuses import (
 	Outcome,

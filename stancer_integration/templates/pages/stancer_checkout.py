@@ -7,7 +7,7 @@ Stancer payment per attempt, and is rate limited so a script cannot create them 
 import frappe
 from frappe import _
 
-from stancer_integration import page_limits
+from stancer_integration import rate_limits
 from stancer_integration.checkout import open_link, payment_request_for_token
 
 no_cache = 1
@@ -16,7 +16,7 @@ no_cache = 1
 def get_context(context):
 	token = frappe.form_dict.get("token")
 	payment_request = payment_request_for_token(token)
-	page_limits.hit("checkout")
+	rate_limits.hit("checkout")
 	result = open_link(payment_request, token, lang=frappe.local.lang)
 	if result.state in ("redirect", "paid") and result.location:
 		frappe.flags.redirect_location = result.location

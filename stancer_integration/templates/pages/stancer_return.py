@@ -7,8 +7,8 @@ only a pointer to our own record; the payment is always fetched again from Stanc
 import frappe
 from frappe import _
 
-from stancer_integration import page_limits
-from stancer_integration.checkout import find_record, handle_return
+from stancer_integration import rate_limits
+from stancer_integration.payment_return import find_record, handle_return
 
 no_cache = 1
 
@@ -17,9 +17,9 @@ def get_context(context):
 	ref = frappe.form_dict.get("ref")
 	record_name = find_record(ref)
 	if record_name:
-		page_limits.hit("return", record_name)
+		rate_limits.hit("return", record_name)
 	else:
-		page_limits.hit("return-unknown")
+		rate_limits.hit("return-unknown")
 	result = handle_return(ref, frappe.form_dict.get("pr"), record_name)
 	if result.state in ("paid", "redirect"):
 		frappe.flags.redirect_location = result.location

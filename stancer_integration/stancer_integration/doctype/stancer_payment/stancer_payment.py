@@ -5,13 +5,13 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from stancer_integration.privileges import require_manager
+from stancer_integration.permissions import require_manager
 
 
 class StancerPayment(Document):
 	"""One Stancer payment attempt: the key for recording it exactly once and for its link.
 
-	Written by the app only (checkout, return page, webhooks, reconciliation).
+	Written by the app only (the link, the return page, the Desk buttons).
 	"""
 
 	# begin: auto-generated types

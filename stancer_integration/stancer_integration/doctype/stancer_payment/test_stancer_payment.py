@@ -12,9 +12,10 @@ import requests
 from frappe.installer import update_site_config
 from frappe.tests.utils import FrappeTestCase
 
-from stancer_integration import customers, links, settlement
-from stancer_integration.payment_requests import validate_before_submit
+from stancer_integration import customers, payment_links, settlement
+from stancer_integration.overrides.payment_request import validate_before_submit
 from stancer_integration.site_references import customer_external_id
+from stancer_integration.stancer.validation import stable_reference
 from stancer_integration.tests.helpers import (
 	make_company,
 	make_customer,
@@ -103,6 +104,17 @@ class CheckoutCase(FrappeTestCase):
 		answer = requests.get(on_server(back), allow_redirects=False, timeout=60)
 		frappe.db.commit()  # a fresh snapshot: see what the server committed
 		return answer
+
+	def click_at_once(self, pr, clicks):
+		"""`clicks` customers' clicks on the link at the same moment: all sent to one page."""
+		url = on_server(pr.get_payment_url())
+		with ThreadPoolExecutor(max_workers=clicks) as pool:
+			answers = list(
+				pool.map(lambda _: requests.get(url, allow_redirects=False, timeout=120), range(clicks))
+			)
+		self.assertEqual({a.status_code for a in answers}, {302}, [page_state(a) for a in answers])
+		self.assertEqual(len({a.headers["Location"] for a in answers}), 1)
+		frappe.db.commit()
 
 	def assertPaidOnce(self, pr):
 		pr.reload()
@@ -228,15 +240,11 @@ class TestCheckout(CheckoutCase):
 
 	def test_five_clicks_at_once_make_one_payment(self):
 		pr = self.new_request()
-		url = on_server(pr.get_payment_url())
-		with ThreadPoolExecutor(max_workers=5) as pool:
-			answers = list(
-				pool.map(lambda _: requests.get(url, allow_redirects=False, timeout=120), range(5))
-			)
-		self.assertEqual({a.status_code for a in answers}, {302})
-		self.assertEqual(len({a.headers["Location"] for a in answers}), 1)
-		frappe.db.commit()
+		self.click_at_once(pr, 5)
 		self.assertEqual(len(records_for(pr.name)), 1)
+		# …and one payment at Stancer, not only one record here.
+		with self.settings.get_client() as client:
+			self.assertEqual(len(client.payments.list(order_id=stable_reference(pr.name))), 1)
 
 	# -- the payment-intent flow -----------------------------------------------------------
 
@@ -426,7 +434,7 @@ class TestCheckout(CheckoutCase):
 
 	def test_forged_token_is_a_404(self):
 		web_server()
-		for token in ("garbage", links.make_token("ACC-PRQ-DOES-NOT-EXIST"), ""):
+		for token in ("garbage", payment_links.make_token("ACC-PRQ-DOES-NOT-EXIST"), ""):
 			answer = requests.get(
 				f"{web_server()}/stancer_checkout?token={token}", allow_redirects=False, timeout=30
 			)
@@ -484,7 +492,7 @@ class TestCheckout(CheckoutCase):
 			payment_key="abc",
 			redirect_to="/orders",
 		)
-		self.assertEqual(links.read_token(url.split("token=")[1].replace("%3D", "=")), pr.name)
+		self.assertEqual(payment_links.read_token(url.split("token=")[1].replace("%3D", "=")), pr.name)
 		self.assertNotIn("999999", url)
 		self.assertNotIn("2599", url)
 

@@ -7,9 +7,9 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from stancer_integration import gateway_records, links
-from stancer_integration.messages import error_message, validation_message
-from stancer_integration.privileges import require_manager
+from stancer_integration import gateway_records, payment_links
+from stancer_integration.error_messages import error_message, validation_message
+from stancer_integration.permissions import require_manager
 from stancer_integration.stancer import StancerClient, errors, money, validation
 from stancer_integration.stancer.client import DEFAULT_API_BASE
 
@@ -223,7 +223,7 @@ class StancerSettings(Document):
 			frappe.throw(_("Stancer payments are taken through Payment Requests."))
 		if not reference_name or not frappe.db.exists("Payment Request", reference_name):
 			frappe.throw(_("Payment Request {0} does not exist.").format(reference_name))
-		return links.checkout_url(reference_name)
+		return payment_links.checkout_url(reference_name)
 
 	def on_payment_request_submission(self, payment_request):
 		"""True: ERPNext then makes the payment URL and sends it by e-mail."""

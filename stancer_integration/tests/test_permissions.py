@@ -3,7 +3,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from stancer_integration.privileges import as_administrator, require_manager
+from stancer_integration.permissions import as_administrator, require_manager
 from stancer_integration.tests.helpers import make_user
 
 

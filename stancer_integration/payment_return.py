@@ -1,0 +1,175 @@
+"""The customer back from Stancer's page (`/stancer_return?ref=<unique_id>&pr=<request>`): find
+the attempt — even one whose record was lost —, ask Stancer (never the query string), record
+it, and say what happened.
+"""
+
+import frappe
+from frappe import _
+
+from stancer_integration import payment_links, payment_request_info
+from stancer_integration.checkout import Checkout, max_attempts
+from stancer_integration.error_messages import error_message
+from stancer_integration.permissions import as_administrator
+from stancer_integration.settlement import RECORD, sync_record, update_record, with_lock_retries
+from stancer_integration.site_references import attempt_unique_id
+from stancer_integration.stancer import errors, money
+from stancer_integration.stancer.validation import stable_reference
+
+
+def find_record(ref):
+	"""The Stancer Payment a return address names: by name (its unique_id), or by unique_id
+	for records named before that rule."""
+	if not ref or not isinstance(ref, str) or len(ref) > 140:
+		return None
+	if frappe.db.exists(RECORD, ref):
+		return ref
+	return frappe.db.get_value(RECORD, {"unique_id": ref}, "name")
+
+
+def recover_attempt(payment_request, unique_id):
+	"""The record of an attempt Stancer holds but this site lost (its record was rolled back
+	after Stancer made the payment), made again from what Stancer says; None when `unique_id`
+	is not one of this request's attempts or Stancer has no such payment."""
+	if not payment_request or not isinstance(payment_request, str):
+		return None
+	pr = payment_request_info.read(payment_request)
+	if not pr or pr.docstatus == 0:
+		return None
+	if unique_id not in {attempt_unique_id(pr, n) for n in range(1, max_attempts() + 1)}:
+		return None  # not a reference this site made for this request
+	settings = payment_request_info.settings_for_gateway(pr.payment_gateway)
+	if settings is None:
+		return None
+	order_id = stable_reference(pr.name)
+	with settings.get_client() as client:
+		payment = find_attempt(client, settings, unique_id, order_id)
+	if not payment or str(payment.get("currency") or "").upper() != pr.currency.upper():
+		return None
+	if payment.get("order_id") != order_id or not isinstance(payment.get("amount"), int):
+		return None
+
+	def work():
+		frappe.db.commit()
+		payment_request_info.lock(pr.name)
+		if frappe.db.exists(RECORD, unique_id):
+			return unique_id  # made meanwhile by a concurrent return
+		record = frappe.get_doc(
+			{
+				"doctype": RECORD,
+				"payment_request": pr.name,
+				"reference_doctype": pr.reference_doctype,
+				"reference_name": pr.reference_name,
+				"customer": payment_request_info.customer_of(pr),
+				"stancer_settings": settings.name,
+				"mode": settings.mode,
+				"public_key": settings.public_key,
+				"amount": money.from_minor(payment["amount"], pr.currency),
+				"currency": pr.currency,
+				"amount_minor": payment["amount"],
+				"unique_id": unique_id,
+				"link_token": payment_links.make_token(pr.name),
+			}
+		)
+		record.name = unique_id
+		update_record(record, payment)
+		record.set_user_and_timestamp()
+		record.db_insert()
+		frappe.db.commit()
+		return unique_id
+
+	return with_lock_retries(work)
+
+
+def find_attempt(client, settings, unique_id, order_id):
+	"""What Stancer holds under this attempt's unique_id (in an intent's metadata for intents)."""
+	if settings.uses_payment_intents:
+		for intent in client.payment_intents.list(order_id=order_id, limit=100):
+			metadata = intent.get("metadata") if isinstance(intent.get("metadata"), dict) else {}
+			if metadata.get("unique_id") == unique_id:
+				return intent
+		return None
+	return client.payments.find_by_unique_id(unique_id)
+
+
+def handle_return(ref, payment_request=None, record_name=None):
+	"""The customer is back from Stancer: ask Stancer (never the query string), record, answer.
+	`record_name` is the record `ref` names, when the caller looked it up already."""
+	with as_administrator():
+		record_name = record_name or find_record(ref)
+		if not record_name:
+			try:
+				record_name = recover_attempt(payment_request, ref)
+			except errors.StancerError:
+				record_name = None
+		if not record_name:
+			raise frappe.PageDoesNotExistError
+		record = frappe.db.get_value(
+			RECORD, record_name, ["payment_request", "stancer_settings", "link_token"], as_dict=True
+		)
+		settings = frappe.get_doc("Stancer Settings", record.stancer_settings)
+		retry = payment_links.checkout_url(record.payment_request, record.link_token or None)
+		try:
+			result = sync_record(record_name, settings=settings)
+		except errors.UnavailableError:
+			frappe.db.rollback()
+			return Checkout(
+				"unavailable",
+				record.payment_request,
+				location=payment_links.return_url(record_name, record.payment_request),
+				message=_(
+					"Stancer cannot be reached right now: your payment is safe. Please reload this page in a moment."
+				),
+			)
+		except errors.StancerError as error:
+			frappe.db.rollback()
+			frappe.log_error(
+				title="Stancer return", message=f"{record_name}: {type(error).__name__}: {error}"
+			)
+			return Checkout("error", record.payment_request, location=retry, message=error_message(error))
+		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+			# Still busy after every retry: the payment is safe at Stancer and recorded on a
+			# later visit; the customer is told so, not shown an error.
+			frappe.db.rollback()
+			return Checkout(
+				"pending",
+				record.payment_request,
+				location=payment_links.return_url(record_name, record.payment_request),
+				message=_("Your payment is being processed. This page will tell you the result in a moment."),
+			)
+	redirect_to = result.redirect_to or payment_links.configured_redirect(settings.redirect_url)
+	if result.needs_attention and result.outcome in ("Paid", "Authorized", "Disputed", "Refunded"):
+		return Checkout(
+			"received",
+			record.payment_request,
+			message=_("Your payment was received. Our team will contact you about this order."),
+		)
+	if result.needs_attention and result.outcome == "Pending":
+		return Checkout(
+			"received",
+			record.payment_request,
+			message=_(
+				"We could not confirm your payment automatically. Our team will check it and contact you."
+			),
+		)
+	if result.outcome in ("Paid", "Authorized"):
+		return Checkout(
+			"paid",
+			record.payment_request,
+			location=payment_links.success_url(record.payment_request, redirect_to),
+		)
+	if result.outcome == "Pending":
+		return Checkout(
+			"pending",
+			record.payment_request,
+			location=payment_links.return_url(record_name, record.payment_request),
+			message=_("Your payment is being processed. This page will tell you the result in a moment."),
+		)
+	failure = payment_links.configured_redirect(settings.failure_redirect_url)
+	if failure:
+		return Checkout("redirect", record.payment_request, location=failure)
+	return Checkout(
+		"failed",
+		record.payment_request,
+		location=retry,
+		message=_("The payment did not go through and nothing was charged. You can try again."),
+	)

@@ -58,8 +58,9 @@ def bench_execute(site, method, **kwargs):
 		capture_output=True,
 		text=True,
 		timeout=600,
-		check=True,
 	)
+	if answer.returncode:
+		raise RuntimeError(f"{method} on {site} failed:\n{answer.stderr[-3000:]}")
 	return json.loads(answer.stdout.strip().splitlines()[-1])
 
 

@@ -23,8 +23,19 @@ doc_events = {
 		# ERPNext swallows errors of on_payment_request_submission: refuse here instead.
 		"before_submit": "stancer_integration.overrides.payment_request.validate_before_submit",
 	},
+	"Delivery Note": {
+		# Authorize now, capture later: delivering the order takes the money.
+		"on_submit": "stancer_integration.authorizations.on_delivery",
+	},
 	"Customer": {
 		# The Stancer ids on a Customer are written by the app only.
 		"validate": "stancer_integration.overrides.customer.keep_references_read_only",
 	},
+}
+
+# Scheduled jobs
+# --------------
+scheduler_events = {
+	# Each account's own interval (Stancer Settings, "Reconcile every") is honoured inside.
+	"cron": {"* * * * *": ["stancer_integration.reconciliation.run"]},
 }

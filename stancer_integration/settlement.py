@@ -17,7 +17,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, now_datetime, nowdate
 
-from stancer_integration import payment_request_info
+from stancer_integration import notifications, payment_request_info
 from stancer_integration.permissions import as_administrator
 from stancer_integration.stancer import errors, money
 from stancer_integration.stancer.statuses import (
@@ -75,9 +75,10 @@ def with_lock_retries(work):
 			time.sleep(random.uniform(0.05, 0.2 * (attempt + 1)))
 
 
-def sync_record(record_name, payment=None, settings=None):
+def sync_record(record_name, payment=None, settings=None, client=None):
 	"""Fetch a record's payment from Stancer (unless given), capture it when it was asked to be
-	captured at once, and record it. Callers that hold the Stancer Settings pass them in."""
+	captured at once, and record it. Callers that hold the Stancer Settings (or a client of
+	theirs, reused across many records) pass them in."""
 	record = frappe.db.get_value(
 		RECORD,
 		record_name,
@@ -90,19 +91,21 @@ def sync_record(record_name, payment=None, settings=None):
 		return flag_unreadable(
 			record_name, record, account_changed_reason(record.stancer_id, record.public_key)
 		)
-	with settings.get_client() as client:
-		try:
-			payment = fetch_for_recording(
-				client, record.stancer_id, payment, booked=bool(record.payment_entry)
-			)
-		except errors.NotFoundError:
-			return flag_unreadable(
-				record_name,
-				record,
-				_(
-					"Stancer does not know payment {0} under the account these settings use: check it in the Stancer dashboard of the account it was made with."
-				).format(record.stancer_id),
-			)
+	own_client = client is None
+	client = client or settings.get_client()
+	try:
+		payment = fetch_for_recording(client, record.stancer_id, payment, booked=bool(record.payment_entry))
+	except errors.NotFoundError:
+		return flag_unreadable(
+			record_name,
+			record,
+			_(
+				"Stancer does not know payment {0} under the account these settings use: check it in the Stancer dashboard of the account it was made with."
+			).format(record.stancer_id),
+		)
+	finally:
+		if own_client:
+			client.close()
 	return settle(record_name, payment, record.payment_request)
 
 
@@ -248,8 +251,12 @@ def tracked(record):
 
 
 def save_if_changed(record, before):
-	"""Save (and so keep a Version) only when something worth knowing changed."""
+	"""Save (and so keep a Version) only when something worth knowing changed; a record that
+	comes to need an accountant tells them, once."""
 	if tracked(record) != before:
+		if record.needs_attention and not record.attention_notified:
+			record.attention_notified = 1
+			notifications.needs_attention(record)
 		record.save(ignore_permissions=True)
 	else:
 		frappe.db.set_value(RECORD, record.name, "last_checked", record.last_checked, update_modified=False)

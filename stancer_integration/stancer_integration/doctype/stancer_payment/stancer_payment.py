@@ -63,10 +63,7 @@ class StancerPayment(Document):
 	def capture(self):
 		"""Desk button for "authorize now, capture later": take the money, then record it."""
 		require_manager()
-		from stancer_integration.settlement import capture, sync_record
+		from stancer_integration.authorizations import capture_record
 
-		settings = frappe.get_doc("Stancer Settings", self.stancer_settings)
-		with settings.get_client() as client:
-			payment = capture(client, client.fetch(self.stancer_id, with_card=True))
-		result = sync_record(self.name, payment, settings=settings)
+		result = capture_record(self.name)
 		return {"outcome": result.outcome, "payment_entry": result.payment_entry}

@@ -40,6 +40,21 @@ frappe.ui.form.on("Stancer Settings", {
 					});
 				});
 			});
+			frm.add_custom_button(__("Reconcile Now"), () => {
+				frm.call({
+					doc: frm.doc,
+					method: "reconcile_now",
+					freeze: true,
+					freeze_message: __("Reading open payments from Stancer…"),
+				}).then((r) => {
+					frappe.msgprint({
+						title: __("Reconciliation"),
+						message: (r.message || {}).message,
+						indicator: "blue",
+					});
+					frm.reload_doc();
+				});
+			});
 		}
 	},
 

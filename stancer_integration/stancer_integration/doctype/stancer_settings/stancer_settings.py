@@ -2,6 +2,7 @@
 # For license information, please see license.txt
 
 import secrets
+from datetime import timedelta
 
 import frappe
 from frappe import _
@@ -193,6 +194,16 @@ class StancerSettings(Document):
 			"mode": self.mode,
 			"message": _("Connected to Stancer in {0} mode.").format(_(self.mode)),
 		}
+
+	@frappe.whitelist()
+	def reconcile_now(self):
+		"""Desk button: read this account's open payments from Stancer now; what was found."""
+		require_manager()
+		from stancer_integration import reconciliation
+
+		# All open payments, the newest too: reading one a customer is still paying changes nothing.
+		found = reconciliation.reconcile(frappe.get_doc(self.doctype, self.name), min_age=timedelta(0))
+		return {"found": dict(found), "message": reconciliation.summary(found)}
 
 	# -- what ERPNext, payments and Dokos call on a gateway controller ----------------------
 

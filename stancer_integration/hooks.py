@@ -39,3 +39,6 @@ scheduler_events = {
 	# Each account's own interval (Stancer Settings, "Reconcile every") is honoured inside.
 	"cron": {"* * * * *": ["stancer_integration.reconciliation.run"]},
 }
+
+# Dokos retries a failed notification through this hook (untested here: Dokos is not available).
+webhooks_handler = {"Stancer": ["stancer_integration.webhooks.process"]}

@@ -151,3 +151,10 @@ def test_payment_status_can_be_forced_even_to_an_unknown_one(sandbox_url, api):
 		f"{sandbox_url}/_sandbox/payment_status", json={"payment": "paym_nope", "status": "x"}, timeout=10
 	)
 	assert missing.status_code == 404
+
+
+def test_webhooks_unavailable_answers_404(api, faults):
+	faults(webhooks="unavailable")
+	answer = api.post("/v2/webhooks/", json={"url": "https://example.org/hook"})
+	assert answer.status_code == 404
+	assert api.get("/v2/payments/").status_code in (200, 404)  # other calls unaffected

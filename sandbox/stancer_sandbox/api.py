@@ -90,6 +90,10 @@ def handle(engine, request):
 		if fault is not None:
 			# Answered before anything is processed: the request had no effect.
 			raise _fault_error(fault.fail_status, "the request was not processed")
+		if request.path.startswith("/v2/webhooks") and (
+			engine.faults.value(account_id, "webhooks") == "unavailable"
+		):
+			raise ApiError(404, "Not found: webhooks are not available for this account")
 		payload = _dispatch(Ctx(engine, part, request), request)
 		if engine.faults.take(account_id, "fail_after_processing_next") is not None:
 			# Processed, then the answer is "lost": the client must look the object up.

@@ -10,7 +10,8 @@ from stancer_sandbox.api_errors import ApiError
 
 COUNTERS = ("fail_next", "fail_after_processing_next", "stick_next_payment")
 ALLOWED_FAIL_STATUS = (429, 500, 502, 503, 504)
-WEBHOOK_MODES = ("drop", "duplicate", None)
+# "unavailable": the webhook API answers 404, as for an account Stancer offers no webhooks.
+WEBHOOK_MODES = ("drop", "duplicate", "unavailable", None)
 
 
 class FaultSet:
@@ -75,7 +76,7 @@ class Faults:
 			changes["fail_status"] = 503  # a 429 asked earlier does not leak into this call's failures
 		if "webhooks" in body:
 			if body["webhooks"] not in WEBHOOK_MODES:
-				raise ApiError(400, 'Invalid `webhooks`: "drop", "duplicate" or null')
+				raise ApiError(400, 'Invalid `webhooks`: "drop", "duplicate", "unavailable" or null')
 			changes["webhooks"] = body["webhooks"]
 		if "empty_lists_404" in body:
 			if not isinstance(body["empty_lists_404"], bool):

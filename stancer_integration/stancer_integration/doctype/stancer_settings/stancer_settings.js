@@ -40,6 +40,22 @@ frappe.ui.form.on("Stancer Settings", {
 					});
 				});
 			});
+			frm.add_custom_button(__("Register Webhook"), () => {
+				frm.call({
+					doc: frm.doc,
+					method: "register_webhook",
+					freeze: true,
+					freeze_message: __("Calling Stancer…"),
+				}).then((r) => {
+					const result = r.message || {};
+					frappe.msgprint({
+						title: __("Webhook"),
+						message: result.message,
+						indicator: result.registered ? "green" : "orange",
+					});
+					frm.reload_doc();
+				});
+			});
 			frm.add_custom_button(__("Reconcile Now"), () => {
 				frm.call({
 					doc: frm.doc,

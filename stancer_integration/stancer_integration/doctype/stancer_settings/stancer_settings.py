@@ -8,7 +8,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from stancer_integration import gateway_records, payment_links
+from stancer_integration import gateway_records, payment_links, webhooks
 from stancer_integration.error_messages import error_message, validation_message
 from stancer_integration.permissions import require_manager
 from stancer_integration.stancer import StancerClient, errors, money, validation
@@ -101,6 +101,10 @@ class StancerSettings(Document):
 		previous = self.get_doc_before_save()
 		if previous and previous.public_key and previous.public_key != self.public_key:
 			flag_payments_of_old_keys(self.name, previous.public_key)
+		if not self.enabled and self.webhook_id:
+			webhooks.unregister(self)
+		elif webhooks.can_register_on_save(self) and self.webhook_url != webhooks.shown_url(self):
+			webhooks.register(self)  # never blocks the save: a refusal becomes the status
 		gateway, gateway_account = gateway_records.sync(self)
 		self.db_set({"payment_gateway": gateway, "payment_gateway_account": gateway_account}, notify=True)
 
@@ -119,6 +123,7 @@ class StancerSettings(Document):
 					"Payment Requests use the gateway {0}: disable these Stancer Settings instead of deleting them."
 				).format(frappe.bold(gateway))
 			)
+		webhooks.unregister(self)
 		for name in frappe.get_all("Payment Gateway Account", {"payment_gateway": gateway}, pluck="name"):
 			frappe.delete_doc("Payment Gateway Account", name, ignore_permissions=True, force=True)
 		if frappe.db.exists("Payment Gateway", gateway):
@@ -194,6 +199,13 @@ class StancerSettings(Document):
 			"mode": self.mode,
 			"message": _("Connected to Stancer in {0} mode.").format(_(self.mode)),
 		}
+
+	@frappe.whitelist()
+	def register_webhook(self):
+		"""Desk button: register (again) this account's webhook with Stancer; what happened."""
+		require_manager()
+		status = webhooks.register(frappe.get_doc(self.doctype, self.name))
+		return {"registered": status == _("Registered with Stancer."), "message": status}
 
 	@frappe.whitelist()
 	def reconcile_now(self):

@@ -1,0 +1,266 @@
+"""Stancer's notifications (webhooks): registration from Stancer Settings, the endpoint, and the
+background job that records what a notification points at.
+
+A notification is only a reason to look: the job fetches the payment from Stancer and hands it to
+`settlement`, as the return page and the reconciliation do; nothing in a payload is trusted.
+Whether Stancer sends webhooks at all is not settled by its public sources, so the app is right
+without them (the reconciliation) and only faster with them.
+
+The address registered with Stancer carries this account's webhook secret (`?account=…&key=…`),
+so a delivery is authenticated even unsigned; when Stancer gives a signing secret at
+registration, a valid `Stancer-Signature` is required as well.
+"""
+
+import hashlib
+import hmac
+import json
+from urllib.parse import urlencode
+
+import frappe
+from frappe import _
+from frappe.utils import get_url
+from frappe.utils.password import set_encrypted_password
+
+from stancer_integration import rate_limits
+from stancer_integration.permissions import as_administrator
+from stancer_integration.stancer import errors, signatures
+
+ENDPOINT = "stancer_integration.webhooks.receive"
+SERVICE = "Stancer"
+MAX_BODY = 64 * 1024  # bytes; Stancer's notifications carry one payment
+
+
+class PayloadTooLarge(frappe.ValidationError):
+	http_status_code = 413
+
+
+class BadDelivery(frappe.ValidationError):
+	http_status_code = 400
+
+
+# -- registration ----------------------------------------------------------------------------
+
+
+def endpoint_url(settings, base_url=None):
+	"""The address Stancer calls, with this account's key in it (never shown, never logged)."""
+	query = urlencode({"account": settings.name, "key": settings.get_password("webhook_secret")})
+	return f"{(base_url or get_url()).rstrip('/')}/api/method/{ENDPOINT}?{query}"
+
+
+def shown_url(settings, base_url=None):
+	return f"{(base_url or get_url()).rstrip('/')}/api/method/{ENDPOINT}?account={settings.name}&key=…"
+
+
+def register(settings, base_url=None):
+	"""Register (or register again, replacing) this account's webhook; the status to show."""
+	url = endpoint_url(settings, base_url)
+	with settings.get_client() as client:
+		try:
+			if settings.webhook_id:
+				try:
+					client.webhooks.delete(settings.webhook_id)
+				except errors.NotFoundError:
+					pass
+			hook = client.webhooks.create(url=url)
+		except (errors.NotFoundError, errors.InvalidRequestError, errors.AuthenticationError):
+			return save_registration(settings, None, None, None, not_available_message())
+		except errors.ValidationError as error:
+			return save_registration(settings, None, None, None, str(error.message))
+		except errors.StancerError:
+			return save_registration(
+				settings,
+				settings.webhook_id,
+				None,
+				None,
+				_("Stancer could not be reached to register the webhook: try again later.")
+				+ " "
+				+ _("Reconciliation keeps payments up to date meanwhile."),
+			)
+	return save_registration(
+		settings,
+		hook.get("id"),
+		shown_url(settings, base_url),
+		hook.get("secret"),
+		_("Registered with Stancer."),
+	)
+
+
+def not_available_message():
+	return _("Webhooks are not available for this account — reconciliation keeps payments up to date.")
+
+
+def unregister(settings):
+	"""Take this account's webhook away from Stancer (settings disabled or deleted)."""
+	if not settings.webhook_id:
+		return
+	try:
+		with settings.get_client() as client:
+			client.webhooks.delete(settings.webhook_id)
+	except errors.StancerError:
+		pass  # gone already, or Stancer unreachable: the key in its address is changed below
+	save_registration(settings, None, None, None, _("Not registered."))
+
+
+def save_registration(settings, webhook_id, url, signing_secret, status):
+	values = {"webhook_id": webhook_id, "webhook_url": url, "webhook_status": status}
+	if signing_secret:
+		set_encrypted_password(settings.doctype, settings.name, signing_secret, "webhook_signing_secret")
+		values["webhook_signing_secret"] = "*" * len(signing_secret)
+	elif not webhook_id:
+		frappe.db.delete(
+			"__Auth",
+			{"doctype": settings.doctype, "name": settings.name, "fieldname": "webhook_signing_secret"},
+		)
+		values["webhook_signing_secret"] = None
+	frappe.db.set_value(settings.doctype, settings.name, values, update_modified=False)
+	settings.update(values)
+	return status
+
+
+def can_register_on_save(settings):
+	"""On save, only from a site Stancer can reach: a public https address."""
+	from stancer_integration.stancer.urls import is_loopback_url
+
+	url = get_url()
+	return bool(settings.enabled and url.startswith("https://") and not is_loopback_url(url))
+
+
+# -- the endpoint ----------------------------------------------------------------------------------
+
+
+# Guest: Stancer calls it without a session; the key in its address (and the signature, when
+# Stancer gave a signing secret) is what authenticates a delivery.
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def receive(**kwargs):
+	"""Accept one delivery: authenticate it, keep it once, and hand it to a background job."""
+	request = frappe.request
+	if (request.content_length or 0) > MAX_BODY:
+		raise PayloadTooLarge(_("The notification is too large."))
+	body = request.get_data(cache=True)
+	if len(body) > MAX_BODY:
+		raise PayloadTooLarge(_("The notification is too large."))
+	rate_limits.hit("webhook")
+	account = request.args.get("account") or ""
+	with as_administrator():
+		settings = authenticate(account, request.args.get("key") or "", body)
+		event = parse(body)
+		name = delivery_name(settings.name, event, body)
+		if not frappe.db.exists("Integration Request", name):
+			keep(settings, name, event, body)
+			frappe.enqueue(
+				"stancer_integration.webhooks.process",
+				queue="short",
+				docname=name,
+				enqueue_after_commit=True,
+			)
+		frappe.db.commit()
+	return {"received": True}
+
+
+def authenticate(account, key, body):
+	"""The Stancer Settings a delivery is for, or a 4xx: wrong key, bad or stale signature."""
+	if not account or not frappe.db.exists("Stancer Settings", account):
+		raise frappe.PermissionError(_("Unknown Stancer account."))
+	settings = frappe.get_doc("Stancer Settings", account)
+	secret = settings.get_password("webhook_secret", raise_exception=False) or ""
+	if not settings.enabled or not secret or not hmac.compare_digest(key.encode(), secret.encode()):
+		raise frappe.PermissionError(_("This notification is not for this site."))
+	signing = settings.get_password("webhook_signing_secret", raise_exception=False)
+	if signing:
+		try:
+			signatures.verify(signing, body, frappe.request.headers.get(signatures.HEADER))
+		except errors.SignatureError as error:
+			raise frappe.AuthenticationError(
+				_("Bad notification signature: {0}").format(error.message)
+			) from None
+	return settings
+
+
+def parse(body):
+	try:
+		event = json.loads(body)
+	except ValueError:
+		raise BadDelivery(_("The notification is not JSON.")) from None
+	if not isinstance(event, dict):
+		raise BadDelivery(_("The notification is not a JSON object."))
+	return event
+
+
+def delivery_name(account, event, body):
+	"""One name a delivery: its event id, else a hash of its body; a repeat finds it taken."""
+	event_id = event.get("id") if isinstance(event.get("id"), str) else None
+	digest = hashlib.sha256(
+		f"{account}\x1f{event_id or body.decode('utf-8', 'replace')}".encode()
+	).hexdigest()
+	return f"stancer-{digest[:40]}"
+
+
+def keep(settings, name, event, body):
+	doc = frappe.get_doc(
+		{
+			"doctype": "Integration Request",
+			"integration_request_service": SERVICE,
+			"is_remote_request": 1,
+			"request_description": str(event.get("type") or "notification")[:140],
+			"request_id": str(event.get("id") or "")[:140],
+			"status": "Queued",
+			"data": body.decode("utf-8", "replace"),
+			"reference_doctype": "Stancer Settings",
+			"reference_docname": settings.name,
+		}
+	)
+	try:
+		doc.insert(ignore_permissions=True, set_name=name)
+	except frappe.DuplicateEntryError:
+		pass  # the same delivery, twice at once: kept by the other
+
+
+# -- the job ---------------------------------------------------------------------------------------
+
+
+def process(docname=None, doctype=None, **kwargs):
+	"""Background job (and Dokos' `webhooks_handler`, called with doctype and docname): fetch
+	the payment a delivery names from Stancer and record it through `settlement`."""
+	from stancer_integration.payment_return import recover_attempt
+	from stancer_integration.settlement import RECORD, sync_record
+
+	request = frappe.get_doc("Integration Request", docname)
+	event = json.loads(request.data or "{}")
+	object_id = named_object(event)
+	try:
+		record = frappe.db.get_value(RECORD, {"stancer_id": object_id}, "name") if object_id else None
+		if not record and object_id:
+			settings = frappe.get_doc("Stancer Settings", request.reference_docname)
+			with settings.get_client() as client:
+				payment = client.fetch(object_id)
+			unique_id = payment.get("unique_id") or (payment.get("metadata") or {}).get("unique_id")
+			order_id = payment.get("order_id")
+			if unique_id and order_id and frappe.db.exists("Payment Request", order_id):
+				record = recover_attempt(order_id, unique_id)
+		if not record:
+			request.db_set({"status": "Completed", "output": "No payment of this site is named."})
+			return
+		result = sync_record(record)
+	except Exception as error:
+		frappe.db.rollback()
+		request.db_set({"status": "Failed", "error": f"{type(error).__name__}: {str(error)[:500]}"})
+		frappe.db.commit()
+		raise
+	request.db_set({"status": "Completed", "output": f"{record}: {result.outcome}"})
+	frappe.db.commit()
+
+
+def named_object(event):
+	"""The payment (`paym_…`) or intent (`pi_…`) id a notification names, wherever it puts it."""
+	data = event.get("data") if isinstance(event.get("data"), dict) else {}
+	candidates = [
+		(data.get("object") or {}).get("id") if isinstance(data.get("object"), dict) else data.get("object"),
+		data.get("id"),
+		data.get("payment"),
+		(event.get("object") or {}).get("id") if isinstance(event.get("object"), dict) else None,
+		event.get("payment"),
+	]
+	for value in candidates:
+		if isinstance(value, str) and value.startswith(("paym_", "pi_")):
+			return value
+	return None

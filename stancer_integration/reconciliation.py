@@ -25,7 +25,8 @@ OPEN = ("Pending", "Authorized")
 MIN_AGE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=7)
 WARN_BEFORE_EXPIRY = timedelta(days=1)
-BATCH = 500
+BATCH = 5000  # records read at most in one run
+CHUNK = 100
 
 
 def run():
@@ -50,22 +51,9 @@ def reconcile(settings, limit=BATCH, min_age=MIN_AGE):
 	frappe.db.set_value("Stancer Settings", settings.name, "last_reconciled", now, update_modified=False)
 	frappe.db.commit()
 	found = Counter()
-	records = frappe.get_all(
-		RECORD,
-		filters={
-			"stancer_settings": settings.name,
-			"public_key": settings.public_key,
-			"outcome": ("in", OPEN),
-			"needs_attention": 0,
-			"payment_entry": ("is", "not set"),
-			"creation": ("between", [now - MAX_AGE, now - min_age]),
-		},
-		fields=["name", "creation"],
-		order_by="last_checked asc",
-		limit=limit,
-	)
-	with settings.get_client() as client:
-		for record in records:
+	# Each call still has its deadline; the run as a whole has no budget (one lock at a time).
+	with settings.get_client(budget=None) as client:
+		for record in open_records(settings, now, min_age, limit):
 			try:
 				result = sync_record(record.name, settings=settings, client=client)
 			except errors.UnavailableError:
@@ -74,7 +62,10 @@ def reconcile(settings, limit=BATCH, min_age=MIN_AGE):
 			except errors.StancerError as error:
 				found["errors"] += 1
 				frappe.db.set_value(
-					RECORD, record.name, "last_error", str(error)[:500], update_modified=False
+					RECORD,
+					record.name,
+					{"last_error": str(error)[:500], "last_checked": now_datetime()},
+					update_modified=False,
 				)
 				frappe.db.commit()
 				continue
@@ -90,6 +81,36 @@ def reconcile(settings, limit=BATCH, min_age=MIN_AGE):
 				found["stopped"] = 1
 	frappe.db.commit()
 	return found
+
+
+def open_records(settings, now, min_age, limit):
+	"""This account's open records to read again, oldest-read first, a chunk at a time (memory
+	stays flat however many are open); each is read at most once a run."""
+	given = 0
+	seen = set()
+	while given < limit:
+		chunk = frappe.get_all(
+			RECORD,
+			filters={
+				"stancer_settings": settings.name,
+				"public_key": settings.public_key,
+				"outcome": ("in", OPEN),
+				"needs_attention": 0,
+				"payment_entry": ("is", "not set"),
+				"creation": ("between", [now - MAX_AGE, now - min_age]),
+				"last_checked": ("<", now),
+			},
+			fields=["name", "creation"],
+			order_by="last_checked asc",
+			limit=min(CHUNK, limit - given),
+		)
+		chunk = [record for record in chunk if record.name not in seen]
+		if not chunk:
+			return
+		for record in chunk:
+			seen.add(record.name)
+			given += 1
+			yield record
 
 
 def warn_if_expiring(record):
@@ -110,8 +131,7 @@ def recover_lost_attempts(settings, client, since, limit):
 	hundred payments. Another site's payments on the account are passed over (their references
 	are not this site's). Returns how many were found again."""
 	found = 0
-	payments = client.payments.list(created=int(since.timestamp()), limit=limit)
-	for payment in payments:
+	for payment in client.payments.iterate(created=int(since.timestamp()), limit=limit):
 		unique_id, order_id = payment.get("unique_id"), payment.get("order_id")
 		if not unique_id or not order_id or frappe.db.exists(RECORD, unique_id):
 			continue

@@ -224,25 +224,29 @@ class StancerClient:
 
 	def list(self, path, key, params, limit=None):
 		"""All objects of a paginated list (`{key: [...], "range": {...}}`); a 404 means none."""
+		return list(self.iterate(path, key, params, limit))
+
+	def iterate(self, path, key, params, limit=None):
+		"""The objects of a paginated list one page at a time (memory: one page)."""
 		params = {k: v for k, v in (params or {}).items() if v is not None}
 		wanted = limit or 1000
-		found = []
+		given = 0
 		start = 0
-		while len(found) < wanted:
-			page = dict(params, start=start, limit=min(MAX_PAGE, wanted - len(found)))
+		while given < wanted:
+			page = dict(params, start=start, limit=min(MAX_PAGE, wanted - given))
 			try:
 				body = self.request("GET", path, params=page)
 			except NotFoundError:
-				break
+				return
 			items = body.get(key) if isinstance(body, dict) else body
 			if not isinstance(items, list):
 				raise APIError(f"Stancer's list of {key} has an unexpected shape")
-			found.extend(items)
+			yield from items[: wanted - given]
+			given += len(items)
 			has_more = isinstance(body, dict) and (body.get("range") or {}).get("has_more")
 			if not items or not has_more:
-				break
+				return
 			start += len(items)
-		return found[:wanted]
 
 	def fetch(self, object_id, with_card=False):
 		"""A payment (`paym_…`) or a payment intent (`pi_…`) by its id: the checkout may use
@@ -459,13 +463,24 @@ class Payments(_Resource):
 		return self._get(f"{self.path}{payment_id}")
 
 	def list(self, *, order_id=None, unique_id=None, created=None, created_until=None, limit=None):
+		return list(
+			self.iterate(
+				order_id=order_id,
+				unique_id=unique_id,
+				created=created,
+				created_until=created_until,
+				limit=limit,
+			)
+		)
+
+	def iterate(self, *, order_id=None, unique_id=None, created=None, created_until=None, limit=None):
 		params = {
 			"order_id": order_id,
 			"unique_id": unique_id,
 			"created": created,
 			"created_until": created_until,
 		}
-		return self.client.list(self.path, "payments", params, limit=limit)
+		return self.client.iterate(self.path, "payments", params, limit=limit)
 
 	def find_by_unique_id(self, unique_id):
 		for payment in self.list(unique_id=unique_id, limit=10):

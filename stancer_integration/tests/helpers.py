@@ -149,6 +149,58 @@ def web_server():
 	raise RuntimeError("The test web server did not start: see logs/stancer-test-server.log")
 
 
+class Gunicorn:
+	"""This bench's sites served by gunicorn (Frappe's production server) on a free loopback
+	port; a request picks its site with the X-Frappe-Site-Name header."""
+
+	def __init__(self, workers=4):
+		self.port = free_port()
+		self.url = f"http://127.0.0.1:{self.port}"
+		log = open(os.path.join(frappe.get_site_path("logs"), "stancer-test-gunicorn.log"), "ab")
+		self.process = subprocess.Popen(
+			[
+				sys.executable,
+				"-m",
+				"gunicorn",
+				"--workers",
+				str(workers),
+				"--timeout",
+				"120",
+				"--bind",
+				f"127.0.0.1:{self.port}",
+				"frappe.app:application",
+			],
+			cwd=os.path.abspath(frappe.local.sites_path),
+			stdout=log,
+			stderr=log,
+		)
+		deadline = time.monotonic() + 90
+		while time.monotonic() < deadline:
+			try:
+				headers = {"X-Frappe-Site-Name": frappe.local.site}
+				if requests.get(f"{self.url}/api/method/ping", headers=headers, timeout=2).ok:
+					return
+			except requests.RequestException:
+				pass
+			time.sleep(0.3)
+		self.stop()
+		raise RuntimeError("gunicorn did not start: see logs/stancer-test-gunicorn.log")
+
+	def get(self, site, url):
+		"""The path and query of `url`, on gunicorn, for `site`."""
+		parts = urlsplit(url)
+		return requests.get(
+			f"{self.url}{parts.path}?{parts.query}",
+			headers={"X-Frappe-Site-Name": site},
+			allow_redirects=False,
+			timeout=180,
+		)
+
+	def stop(self):
+		self.process.terminate()
+		self.process.wait(30)
+
+
 def on_server(url):
 	"""The same path and query, on the test web server."""
 	parts = urlsplit(url)

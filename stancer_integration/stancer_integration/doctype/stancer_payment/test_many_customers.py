@@ -12,12 +12,9 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
 
 import frappe
-import requests
 from frappe.tests.utils import FrappeTestCase
 
 from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import (
@@ -25,7 +22,7 @@ from stancer_integration.stancer_integration.doctype.stancer_payment.test_stance
 	entries_for,
 )
 from stancer_integration.tests.helpers import (
-	free_port,
+	Gunicorn,
 	make_company,
 	make_customer,
 	make_payment_request,
@@ -64,55 +61,6 @@ def bench_execute(site, method, **kwargs):
 	return json.loads(answer.stdout.strip().splitlines()[-1])
 
 
-class Gunicorn:
-	def __init__(self, workers=WORKERS):
-		self.port = free_port()
-		self.url = f"http://127.0.0.1:{self.port}"
-		log = open(os.path.join(frappe.get_site_path("logs"), "stancer-test-gunicorn.log"), "ab")
-		self.process = subprocess.Popen(
-			[
-				sys.executable,
-				"-m",
-				"gunicorn",
-				"--workers",
-				str(workers),
-				"--timeout",
-				"120",
-				"--bind",
-				f"127.0.0.1:{self.port}",
-				"frappe.app:application",
-			],
-			cwd=os.path.abspath(frappe.local.sites_path),
-			stdout=log,
-			stderr=log,
-		)
-		deadline = time.monotonic() + 90
-		while time.monotonic() < deadline:
-			try:
-				headers = {"X-Frappe-Site-Name": frappe.local.site}
-				if requests.get(f"{self.url}/api/method/ping", headers=headers, timeout=2).ok:
-					return
-			except requests.RequestException:
-				pass
-			time.sleep(0.3)
-		self.stop()
-		raise RuntimeError("gunicorn did not start: see logs/stancer-test-gunicorn.log")
-
-	def get(self, site, url):
-		"""The path and query of `url`, on gunicorn, for `site`."""
-		parts = urlsplit(url)
-		return requests.get(
-			f"{self.url}{parts.path}?{parts.query}",
-			headers={"X-Frappe-Site-Name": site},
-			allow_redirects=False,
-			timeout=180,
-		)
-
-	def stop(self):
-		self.process.terminate()
-		self.process.wait(30)
-
-
 class TestManyCustomers(FrappeTestCase):
 	def test_twelve_customers_on_two_sites_at_once(self):
 		second = frappe.conf.get("stancer_second_site")
@@ -140,7 +88,7 @@ class TestManyCustomers(FrappeTestCase):
 			secret_key=keys["secret_key"],
 		)
 		customers = [(frappe.local.site, r) for r in mine] + [(second, r) for r in theirs]
-		server = Gunicorn()
+		server = Gunicorn(workers=WORKERS)
 		try:
 			answers = self.pay_all_at_once(server, customers)
 		finally:

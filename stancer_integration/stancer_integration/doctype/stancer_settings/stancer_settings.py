@@ -144,12 +144,13 @@ class StancerSettings(Document):
 	def uses_payment_intents(self):
 		return self.checkout_flow == "Payment intent"
 
-	def get_client(self, secret_key=None):
+	def get_client(self, secret_key=None, budget=CLIENT_BUDGET):
 		"""A client for this account only: one site's keys never serve another's call.
 
 		Calls are often made while a Payment Request row is locked: each ends, retries
 		included, within CALL_DEADLINE seconds, and all of one client's calls within
-		CLIENT_BUDGET seconds, well under MariaDB's lock wait (50 s)."""
+		CLIENT_BUDGET seconds, well under MariaDB's lock wait (50 s). A background job that
+		reads many payments one lock at a time passes budget=None."""
 		return StancerClient(
 			secret_key=secret_key or self.get_secret_key(),
 			public_key=self.public_key,
@@ -157,7 +158,7 @@ class StancerSettings(Document):
 			connect_timeout=5,
 			read_timeout=15,
 			deadline=CALL_DEADLINE,
-			budget=CLIENT_BUDGET,
+			budget=budget,
 			user_agent=f"frappe/{frappe.__version__}",
 		)
 

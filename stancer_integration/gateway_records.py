@@ -9,6 +9,8 @@ so the app creates these records itself and never fires that hook.
 import frappe
 from frappe import _
 
+from stancer_integration.link_sharing import EMAIL_MESSAGE
+
 GATEWAY_PREFIX = "Stancer-"
 SETTINGS_DOCTYPE = "Stancer Settings"
 
@@ -117,8 +119,13 @@ def ensure_gateway_account(settings, gateway, account):
 	name = frappe.db.get_value("Payment Gateway Account", filters, "name")
 	if name:
 		doc = frappe.get_doc("Payment Gateway Account", name)
-		changed = doc.payment_account != account or (settings.make_default and not doc.is_default)
+		# A message without the link (ERPNext's default, or this app's before it carried one)
+		# gets the one with the link; a merchant's own message with the link is kept.
+		no_link = "payment_url" not in (doc.message or "")
+		changed = no_link or doc.payment_account != account or (settings.make_default and not doc.is_default)
 		if changed:
+			if no_link:
+				doc.message = EMAIL_MESSAGE
 			doc.payment_account = account
 			if settings.make_default:
 				doc.is_default = 1  # ERPNext's validate then clears the company's other default
@@ -131,6 +138,7 @@ def ensure_gateway_account(settings, gateway, account):
 			"payment_account": account,
 			"company": settings.company,
 			"payment_channel": "Email",
+			"message": EMAIL_MESSAGE,
 			# Only when asked; ERPNext still makes it the default when the company has none at all.
 			"is_default": 1 if settings.make_default else 0,
 		}

@@ -9,6 +9,9 @@ app_license = "mit"
 # Payment Gateway and Payment Gateway Account.
 required_apps = ["frappe/erpnext", "frappe/payments"]
 
+# The payment link on ERPNext's Payment Request form (Copy, Send Again), without a core edit.
+doctype_js = {"Payment Request": "public/js/payment_request.js"}
+
 # Installation
 # ------------
 before_install = "stancer_integration.install.before_install"

@@ -1,0 +1,78 @@
+# Copyright (c) 2026, stancer_integration contributors
+# For license information, please see license.txt
+"""The accountant shares the link: shown on the Payment Request (or why it does not work), sent
+again, and carried by the e-mail ERPNext sends, in French or English."""
+
+import frappe
+
+from stancer_integration import link_sharing
+from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import CheckoutCase
+from stancer_integration.tests.helpers import make_customer, make_sales_order, make_settings, make_user
+
+test_ignore = ["Company", "Customer", "Payment Request", "Payment Entry", "Stancer Settings", "Currency"]
+OUTSIDER = "stancer.outsider@example.org"
+
+
+class TestLinkSharing(CheckoutCase):
+	def test_a_submitted_request_shows_its_link(self):
+		pr = self.new_request()
+		link = link_sharing.get_link(pr.name)
+		self.assertIn("/stancer_checkout?token=", link["url"])
+		self.assertEqual(self.get_payment_request_of(link["url"]), pr.name)
+
+	def get_payment_request_of(self, url):
+		from urllib.parse import parse_qs, urlsplit
+
+		from stancer_integration.checkout import payment_request_for_token
+
+		return payment_request_for_token(parse_qs(urlsplit(url).query)["token"][0])
+
+	def test_a_link_that_cannot_work_says_why(self):
+		cancelled = self.new_request()
+		frappe.get_doc("Payment Request", cancelled.name).cancel()
+		self.assertIn("cancelled", link_sharing.get_link(cancelled.name)["message"])
+		paid = self.new_request()
+		self.pay(paid)
+		self.assertIn("paid", link_sharing.get_link(paid.name)["message"])
+		disabled = make_settings("Links Disabled")
+		pr = self.new_request(settings=disabled)
+		disabled.enabled = 0
+		disabled.save()
+		self.assertIn("disabled", link_sharing.get_link(pr.name)["message"])
+		frappe.db.rollback()
+
+	def test_only_users_who_may_read_the_request_see_the_link(self):
+		pr = self.new_request()
+		make_user(OUTSIDER, ["Customer"])
+		frappe.set_user(OUTSIDER)
+		try:
+			with self.assertRaises(frappe.PermissionError):
+				link_sharing.get_link(pr.name)
+			with self.assertRaises(frappe.PermissionError):
+				link_sharing.send_link(pr.name)
+		finally:
+			frappe.set_user("Administrator")
+
+	def test_the_email_carries_the_link_in_the_customers_language(self):
+		for language, words in (("fr", "Vous pouvez régler"), ("en", "You can pay")):
+			customer = make_customer(f"Stancer Mail {language}", email=f"mail-{language}@example.org")
+			order = make_sales_order(customer, 30)
+			frappe.db.set_value("Sales Order", order.name, "language", language)
+			from stancer_integration.tests.helpers import make_payment_request
+
+			pr = make_payment_request(order, self.settings, email=f"mail-{language}@example.org")
+			message = frappe.get_doc("Payment Request", pr.name).get_message()
+			self.assertIn(words, message)
+			self.assertIn(pr.get_payment_url().split("token=")[0], message)
+			self.assertIn("/stancer_checkout?token=", message)
+
+	def test_send_again_records_the_mail_with_the_link(self):
+		pr = self.new_request()
+		answer = link_sharing.send_link(pr.name)
+		self.assertIn("buyer@example.org", answer)
+		mails = frappe.get_all(
+			"Communication",
+			filters={"reference_doctype": "Payment Request", "reference_name": pr.name},
+			pluck="content",
+		)
+		self.assertTrue(any("/stancer_checkout?token=" in (m or "") for m in mails), mails)

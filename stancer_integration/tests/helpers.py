@@ -310,7 +310,7 @@ def make_sales_invoice(customer, rate, company=COMPANY):
 	return invoice
 
 
-def make_payment_request(order, settings, email="buyer@example.org"):
+def make_payment_request(order, settings, email="buyer@example.org", mute=True):
 	from erpnext.accounts.doctype.payment_request.payment_request import make_payment_request as make
 
 	return make(
@@ -319,6 +319,6 @@ def make_payment_request(order, settings, email="buyer@example.org"):
 		payment_gateway_account=settings.payment_gateway_account,
 		recipient_id=email,
 		submit_doc=1,
-		mute_email=1,
+		mute_email=1 if mute else 0,
 		return_doc=1,
 	)

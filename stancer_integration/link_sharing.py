@@ -37,10 +37,7 @@ def get_link(payment_request):
 			"message": _("The payment link is made when this Payment Request is submitted."),
 		}
 	if payment_request_info.amount_due(pr) <= 0:
-		return {
-			"stancer": True,
-			"message": _("This Payment Request is paid: its payment link shows that it is."),
-		}
+		return {"stancer": True, "message": _("This Payment Request is paid."), "indicator": "green"}
 	if not settings.enabled:
 		return {
 			"stancer": True,
@@ -48,6 +45,11 @@ def get_link(payment_request):
 				"The Stancer Settings {0} are disabled: the payment link does not take payments."
 			).format(settings.name),
 		}
+	# The link ERPNext stored and e-mailed, while it names this request; a new one otherwise
+	# (a muted request has none), so the link shown stays the same from one visit to the next.
+	stored = frappe.db.get_value("Payment Request", pr.name, "payment_url")
+	if stored and payment_links.read_link(stored) == pr.name:
+		return {"stancer": True, "url": stored}
 	return {"stancer": True, "url": payment_links.checkout_url(pr.name)}
 
 
@@ -61,7 +63,7 @@ def send_link(payment_request):
 	pr = frappe.get_doc("Payment Request", payment_request)
 	if not pr.email_to:
 		frappe.throw(_("The Payment Request has no e-mail address to send the link to."))
-	if not pr.payment_url:
+	if pr.payment_url != link["url"]:
 		pr.db_set("payment_url", link["url"])
 	if "payment_url" not in (pr.message or ""):
 		pr.db_set("message", EMAIL_MESSAGE)  # an older request's message had no link

@@ -5,7 +5,7 @@ A token names a Payment Request, encrypted and authenticated with the site's enc
 Dokos calls get_payment_url as Guest on every click of its Pay button.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from frappe.utils import get_url
@@ -33,6 +33,14 @@ def read_token(token):
 	except (InvalidToken, ValueError, TypeError):
 		return None
 	return text[len(PURPOSE) :] if text.startswith(PURPOSE) else None
+
+
+def read_link(url):
+	"""The Payment Request a checkout link of this site names, or None."""
+	parts = urlsplit(url or "")
+	if not parts.path.endswith(f"/{CHECKOUT_ROUTE}"):
+		return None
+	return read_token((parse_qs(parts.query).get("token") or [None])[0])
 
 
 def checkout_url(payment_request, token=None):

@@ -9,21 +9,23 @@ frappe.ui.form.on("Payment Request", {
 				const link = r.message || {};
 				if (!link.stancer) return;
 				if (!link.url) {
-					frm.set_intro(link.message, "orange");
+					frm.set_intro(link.message, link.indicator || "orange");
 					return;
 				}
 				const shown = frappe.utils.escape_html(link.url);
-				frm.set_intro(
-					`${__("Payment link")}: <a href="${shown}" target="_blank" rel="noopener">${shown}</a>`,
-					"blue"
-				);
+				// The token is long and has no natural break: let it wrap anywhere.
+				const anchor = `<a href="${shown}" target="_blank" rel="noopener" style="word-break: break-all">${shown}</a>`;
+				frm.set_intro(__("Payment link: {0}", [anchor]), "blue");
 				frm.add_custom_button(__("Copy Payment Link"), () => {
 					frappe.utils.copy_to_clipboard(link.url);
 				});
 				frm.add_custom_button(__("Send Payment Link Again"), () => {
 					frappe
-						.call("stancer_integration.link_sharing.send_link", {
-							payment_request: frm.doc.name,
+						.call({
+							method: "stancer_integration.link_sharing.send_link",
+							args: { payment_request: frm.doc.name },
+							freeze: true,
+							freeze_message: __("Sending…"),
 						})
 						.then((answer) => frappe.show_alert({ message: answer.message, indicator: "green" }));
 				});

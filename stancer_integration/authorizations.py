@@ -4,8 +4,9 @@ an authorization Stancer let expire is recorded as such by the reconciliation.""
 
 import frappe
 from frappe import _
+from frappe.utils import flt
 
-from stancer_integration.settlement import RECORD, capture, sync_record
+from stancer_integration.settlement import RECORD, capture, flag_record, sync_record, unbookable_reason
 
 
 def capture_record(record_name):
@@ -20,6 +21,8 @@ def capture_record(record_name):
 def on_delivery(doc, method=None):
 	"""Delivery Note on_submit: capture the authorizations of the orders it delivers, after the
 	commit (never inside the submit: a Stancer call must not hold the delivery's transaction)."""
+	if doc.get("is_return"):
+		return
 	orders = sorted({item.against_sales_order for item in doc.items if item.get("against_sales_order")})
 	if not orders or not frappe.db.exists(
 		RECORD,
@@ -35,18 +38,26 @@ def on_delivery(doc, method=None):
 
 
 def capture_orders(orders):
-	"""Background job: capture each open authorization of these Sales Orders."""
-	for name in frappe.get_all(
+	"""Background job: capture the open authorizations of these Sales Orders once each is
+	delivered in full, and only where its Payment Request can still take the money (not
+	cancelled, not paid meanwhile by other means): otherwise the record is flagged instead."""
+	delivered = [
+		order for order in orders if flt(frappe.db.get_value("Sales Order", order, "per_delivered")) >= 99.99
+	]
+	for record in frappe.get_all(
 		RECORD,
 		filters={
 			"reference_doctype": "Sales Order",
-			"reference_name": ("in", orders),
+			"reference_name": ("in", delivered or [""]),
 			"outcome": "Authorized",
 			"needs_attention": 0,
 		},
-		pluck="name",
+		fields=["name", "payment_request"],
 	):
+		name = record.name
 		try:
+			if not still_due(record):
+				continue
 			capture_record(name)
 		except Exception as error:
 			frappe.db.rollback()
@@ -58,3 +69,15 @@ def capture_orders(orders):
 				update_modified=False,
 			)
 			frappe.db.commit()
+
+
+def still_due(record):
+	"""True when the record's Payment Request can take its money; else the record is flagged
+	(an accountant lets the authorization go or books it by hand) and False."""
+	doc = frappe.get_doc(RECORD, record.name)
+	pr = frappe.get_doc("Payment Request", record.payment_request)
+	reason = unbookable_reason(pr, doc)
+	if not reason:
+		return True
+	flag_record(doc.name, _("Not captured on delivery: {0}").format(reason))
+	return False

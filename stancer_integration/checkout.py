@@ -5,9 +5,11 @@ The amount always comes from the Payment Request on the server, never from the U
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import frappe
 from frappe import _
+from frappe.utils import get_datetime, now_datetime
 
 from stancer_integration import customers, payment_links, payment_request_info
 from stancer_integration.error_messages import error_message
@@ -27,6 +29,9 @@ from stancer_integration.stancer.validation import shorten_description, stable_r
 # Attempts that still stand: one waiting for the customer, or one the bank authorized and the
 # merchant captures later (the customer has paid: never ask them again).
 STANDING = ("Pending", "Authorized")
+# A waiting attempt is offered again for this long; then a new one is made, so a customer never
+# pays an attempt older than the reconciliation still reads (7 days).
+REUSE_FOR = timedelta(days=5)
 # Stancer payments one Payment Request may make: a bound on card testing through one link.
 DEFAULT_MAX_ATTEMPTS = 10
 
@@ -112,6 +117,7 @@ def _pay(pr, settings, client, token, lang):
 		filters={"payment_request": pr.name},
 		fields=[
 			"name",
+			"creation",
 			"stancer_id",
 			"outcome",
 			"amount_minor",
@@ -125,6 +131,8 @@ def _pay(pr, settings, client, token, lang):
 		if (
 			attempt.outcome in STANDING
 			and attempt.stancer_id
+			# An older one is left to the reconciliation, which reads attempts for 7 days.
+			and get_datetime(attempt.creation) > now_datetime() - REUSE_FOR
 			and attempt.amount_minor == amount_minor
 			and (attempt.currency or "").upper() == pr.currency.upper()
 			and attempt.stancer_settings == settings.name

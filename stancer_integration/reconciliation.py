@@ -30,18 +30,43 @@ CHUNK = 100
 
 
 def run():
-	"""Scheduler entry: reconcile each enabled account whose interval has passed."""
+	"""Scheduler entry: a background job for each account whose interval has passed — disabled
+	ones too while they have open payments (a customer may still pay a page opened before)."""
 	now = now_datetime()
 	for settings in frappe.get_all(
 		"Stancer Settings",
-		filters={"enabled": 1, "reconcile_every": (">", 0)},
-		fields=["name", "reconcile_every", "last_reconciled"],
+		filters={"reconcile_every": (">", 0)},
+		fields=["name", "enabled", "reconcile_every", "last_reconciled"],
 	):
 		due = not settings.last_reconciled or get_datetime(settings.last_reconciled) + timedelta(
 			minutes=settings.reconcile_every
 		) <= now + timedelta(seconds=30)
-		if due:
-			reconcile(frappe.get_doc("Stancer Settings", settings.name))
+		if not due or (
+			not settings.enabled
+			and not frappe.db.exists(RECORD, {"stancer_settings": settings.name, "outcome": ("in", OPEN)})
+		):
+			continue
+		frappe.enqueue(
+			"stancer_integration.reconciliation.reconcile_account",
+			queue="long",
+			timeout=3600,
+			job_id=f"stancer-reconcile::{frappe.local.site}::{settings.name}",
+			deduplicate=True,
+			settings_name=settings.name,
+			now=frappe.flags.in_test,
+		)
+
+
+def reconcile_account(settings_name):
+	"""One account's run, as a job of its own: a failing account never stops the others."""
+	try:
+		reconcile(frappe.get_doc("Stancer Settings", settings_name))
+	except errors.StancerError as error:
+		frappe.db.rollback()
+		# The account's name and the error's class and words: never a key.
+		frappe.log_error(
+			title="Stancer reconciliation", message=f"{settings_name}: {type(error).__name__}: {error}"
+		)
 
 
 def reconcile(settings, limit=BATCH, min_age=MIN_AGE):

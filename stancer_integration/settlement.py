@@ -138,20 +138,34 @@ def flag_unreadable(record_name, record, reason):
 	"""Flag an open record the current keys cannot read; a settled one is left as it is."""
 	if record.payment_entry or record.outcome not in ("Pending", "Authorized", None, ""):
 		return Settlement(record_name, record.payment_request, record.outcome, record.payment_entry)
+	return flag_record(record_name, reason, record.payment_request)
+
+
+def flag_record(record_name, reason, payment_request=None, own_transaction=True):
+	"""Flag a record for the accountants (told once), under its Payment Request's lock: in
+	transactions of its own, or (own_transaction=False) in the caller's, committing nothing."""
+	payment_request = payment_request or frappe.db.get_value(RECORD, record_name, "payment_request")
 
 	def work():
-		frappe.db.commit()
-		payment_request_info.lock(record.payment_request)
+		payment_request_info.lock(payment_request)
 		doc = frappe.get_doc(RECORD, record_name, for_update=True)
 		before = tracked(doc)
 		if not doc.needs_attention:
 			flag(doc, reason)
 		save_if_changed(doc, before)
-		frappe.db.commit()
 		return _result(Settlement(doc.name, doc.payment_request, doc.outcome), doc)
 
+	if not own_transaction:
+		return work()
+
+	def in_transactions():
+		frappe.db.commit()
+		result = work()
+		frappe.db.commit()
+		return result
+
 	with as_administrator():
-		return with_lock_retries(work)
+		return with_lock_retries(in_transactions)
 
 
 def capture(client, payment):

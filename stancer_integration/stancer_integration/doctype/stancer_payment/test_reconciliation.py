@@ -200,3 +200,100 @@ class TestReconciliation(CheckoutCase):
 		authorizations.capture_orders([pr.reference_name])
 		frappe.db.commit()
 		self.assertPaidOnce(pr)
+
+	# -- found by review --------------------------------------------------------------------------
+
+	def test_a_waiting_attempt_older_than_five_days_is_not_offered_again(self):
+		pr = self.new_request(settings=self.own)
+		first = self.open_link(pr).headers["Location"]
+		frappe.db.commit()
+		old = records_for(pr.name)[-1]
+		frappe.db.set_value("Stancer Payment", old.name, "creation", now_datetime() - timedelta(days=6))
+		frappe.db.commit()
+		second = self.open_link(pr).headers["Location"]
+		frappe.db.commit()
+		self.assertNotEqual(first, second)
+		self.assertEqual(len(records_for(pr.name)), 2)
+
+	def test_delivery_never_captures_for_a_request_paid_meanwhile_or_half_delivered(self):
+		from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
+
+		later = make_settings("E2E Capture Checks", capture_mode="Authorize now, capture later")
+		frappe.db.commit()
+		# Paid by bank transfer meanwhile: not captured, flagged.
+		paid = self.new_request(settings=later)
+		self.pay(paid)
+		transfer = frappe.get_doc("Payment Request", paid.name).create_payment_entry(submit=False)
+		transfer.reference_no = "BANK-TRANSFER-ALL"
+		transfer.insert(ignore_permissions=True)
+		transfer.submit()
+		frappe.db.commit()
+		authorizations.capture_orders([paid.reference_name])
+		frappe.db.commit()
+		record = records_for(paid.name)[-1]
+		self.assertEqual(record.outcome, "Authorized")
+		self.assertTrue(record.needs_attention)
+		self.assertIn("Not captured on delivery", record.attention_reason)
+		with later.get_client() as client:
+			self.assertEqual(client.payments.get(record.stancer_id)["status"], "authorized")
+		# Delivered in part: nothing captured yet.
+		half = self.new_request(settings=later)
+		self.pay(half)
+		frappe.db.set_value("Sales Order", half.reference_name, "per_delivered", 50)
+		frappe.db.commit()
+		authorizations.capture_orders([half.reference_name])
+		frappe.db.commit()
+		self.assertEqual(records_for(half.name)[-1].outcome, "Authorized")
+		# A return is no delivery.
+		note = make_delivery_note(half.reference_name)
+		note.is_return = 1
+		self.assertIsNone(authorizations.on_delivery(note))
+
+	def test_disabled_settings_still_record_a_page_opened_before(self):
+		settings = make_settings("E2E Reconcile Disabled")
+		frappe.db.commit()
+		pr, record = self.paid_and_closed(settings=settings)
+		settings.enabled = 0
+		settings.save()
+		frappe.db.set_value("Stancer Settings", settings.name, "last_reconciled", None)
+		frappe.db.set_value(
+			"Stancer Payment", record.name, "creation", now_datetime() - timedelta(minutes=10)
+		)
+		frappe.db.commit()
+		reconciliation.run()  # in tests the account's job runs at once
+		frappe.db.commit()
+		self.assertPaidOnce(pr)
+
+	def test_an_account_whose_key_was_revoked_does_not_stop_the_others(self):
+		revoked = make_settings("E2E Reconcile Revoked")
+		frappe.db.commit()
+		self.paid_and_closed(settings=revoked)
+		pr, record = self.paid_and_closed()
+		for name in (revoked.name, self.own.name):
+			frappe.db.set_value("Stancer Settings", name, "last_reconciled", None)
+		frappe.db.set_value(
+			"Stancer Payment", record.name, "creation", now_datetime() - timedelta(minutes=10)
+		)
+		frappe.db.set_value(
+			"Stancer Payment",
+			{"stancer_settings": revoked.name},
+			"creation",
+			now_datetime() - timedelta(minutes=10),
+		)
+		# Stancer no longer knows the key (the sandbox forgets the account's keys).
+		from frappe.utils.password import set_encrypted_password
+
+		set_encrypted_password("Stancer Settings", revoked.name, "stest_" + "R" * 24, "secret_key")
+		frappe.db.commit()
+		reconciliation.run()
+		frappe.db.commit()
+		self.assertPaidOnce(pr)
+		logs = frappe.get_all(
+			"Error Log",
+			filters={"method": "Stancer reconciliation"},
+			pluck="error",
+			order_by="creation desc",
+			limit=3,
+		)
+		self.assertTrue(any(revoked.name in log for log in logs))
+		self.assertFalse(any("stest_" in log for log in logs))

@@ -194,3 +194,42 @@ class TestWebhooks(CheckoutCase):
 			self.assertEqual(answer.status_code, 200, answer.text[:300])
 		frappe.db.commit()
 		self.assertEqual(len(deliveries_kept(settings.name)), before + 1)
+
+	def test_only_refused_deliveries_count_against_an_address(self):
+		from frappe.installer import update_site_config
+
+		from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import (
+			reset_rate_limits,
+		)
+
+		settings = self.registered("Hooks Limits")
+		signing = settings.get_password("webhook_signing_secret")
+		good_url = webhooks.endpoint_url(settings, base_url=web_server())
+		bad_url = good_url.rsplit("key=", 1)[0] + "key=nope"
+		update_site_config("stancer_rate_limit", 3)
+		reset_rate_limits()
+		try:
+			good, bad = [], []
+			for _ in range(5):
+				body = json.dumps({"id": f"evt_{frappe.generate_hash(length=10)}", "type": "ping"}).encode()
+				headers = {
+					"Content-Type": "application/json",
+					signatures.HEADER: signatures.sign(signing, body),
+				}
+				good.append(requests.post(good_url, data=body, headers=headers, timeout=30).status_code)
+				bad.append(requests.post(bad_url, data=body, headers=headers, timeout=30).status_code)
+		finally:
+			update_site_config("stancer_rate_limit", 100000)
+			reset_rate_limits()
+		self.assertEqual(good, [200] * 5)
+		self.assertEqual(bad, [403, 403, 403, 429, 429])
+
+	def test_a_copy_of_the_settings_gets_its_own_secret_and_no_webhook(self):
+		settings = self.registered("Hooks Original")
+		copy = frappe.copy_doc(settings)
+		copy.gateway_name = f"Hooks Copy {frappe.generate_hash(length=5)}"
+		copy.insert(ignore_permissions=True)
+		self.assertFalse(copy.webhook_id)
+		self.assertTrue(copy.get_password("webhook_secret"))
+		self.assertNotEqual(copy.get_password("webhook_secret"), settings.get_password("webhook_secret"))
+		frappe.db.rollback()

@@ -7,6 +7,7 @@ from datetime import timedelta
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils.password import set_encrypted_password
 
 from stancer_integration import gateway_records, payment_links, webhooks
 from stancer_integration.error_messages import error_message, validation_message
@@ -59,10 +60,18 @@ class StancerSettings(Document):
 		self.validate_api_base_url()
 		self.validate_currency()
 		gateway_records.validate_payment_account(self)
-		if not self.webhook_secret:
+		masked = set(self.webhook_secret or "*") <= {"*"}
+		stored = not self.is_new() and self.get_password("webhook_secret", raise_exception=False)
+		if masked and not stored:  # none yet, or a copy's mask: a copy gets its own secret
 			# Stored in a Password field; it only ever leaves the site inside the webhook URL
 			# registered with Stancer.
 			self.webhook_secret = secrets.token_hex(32)
+
+	def rotate_webhook_secret(self):
+		secret = secrets.token_hex(32)
+		set_encrypted_password(self.doctype, self.name, secret, "webhook_secret")
+		if self.webhook_id or self.webhook_url:
+			webhooks.register(self)
 
 	def _set_defaults(self):
 		# Frappe fills a new document's missing fields from the site's defaults, currency
@@ -100,7 +109,10 @@ class StancerSettings(Document):
 	def on_update(self):
 		previous = self.get_doc_before_save()
 		if previous and previous.public_key and previous.public_key != self.public_key:
+			# Another Stancer account: its open payments cannot be read with the new keys, and
+			# the webhook's address gets a new key (the old account's holder keeps none).
 			flag_payments_of_old_keys(self.name, previous.public_key)
+			self.rotate_webhook_secret()
 		if not self.enabled and self.webhook_id:
 			webhooks.unregister(self)
 		elif webhooks.can_register_on_save(self) and self.webhook_url != webhooks.shown_url(self):
@@ -258,7 +270,7 @@ class StancerSettings(Document):
 def flag_payments_of_old_keys(settings_name, old_public_key):
 	"""After a change of keys: the open payments made under the old account cannot be read
 	with the new keys; each is flagged with the reason instead of failing in the log."""
-	from stancer_integration.settlement import RECORD, account_changed_reason
+	from stancer_integration.settlement import RECORD, account_changed_reason, flag_record
 
 	for name, stancer_id in frappe.get_all(
 		RECORD,
@@ -271,11 +283,4 @@ def flag_payments_of_old_keys(settings_name, old_public_key):
 		fields=["name", "stancer_id"],
 		as_list=True,
 	):
-		frappe.db.set_value(
-			RECORD,
-			name,
-			{
-				"needs_attention": 1,
-				"attention_reason": account_changed_reason(stancer_id, old_public_key),
-			},
-		)
+		flag_record(name, account_changed_reason(stancer_id, old_public_key), own_transaction=False)

@@ -227,6 +227,7 @@ class TestReconciliation(CheckoutCase):
 		transfer.reference_no = "BANK-TRANSFER-ALL"
 		transfer.insert(ignore_permissions=True)
 		transfer.submit()
+		frappe.db.set_value("Sales Order", paid.reference_name, "per_delivered", 100)  # delivered
 		frappe.db.commit()
 		authorizations.capture_orders([paid.reference_name])
 		frappe.db.commit()
@@ -250,7 +251,7 @@ class TestReconciliation(CheckoutCase):
 		self.assertIsNone(authorizations.on_delivery(note))
 
 	def test_disabled_settings_still_record_a_page_opened_before(self):
-		settings = make_settings("E2E Reconcile Disabled")
+		settings = make_settings("E2E Reconcile Disabled", enabled=1)
 		frappe.db.commit()
 		pr, record = self.paid_and_closed(settings=settings)
 		settings.enabled = 0

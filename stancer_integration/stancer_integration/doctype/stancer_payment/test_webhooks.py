@@ -226,8 +226,9 @@ class TestWebhooks(CheckoutCase):
 
 	def test_a_copy_of_the_settings_gets_its_own_secret_and_no_webhook(self):
 		settings = self.registered("Hooks Original")
-		copy = frappe.copy_doc(settings)
+		copy = frappe.copy_doc(settings, ignore_no_copy=False)  # as Desk's Duplicate does
 		copy.gateway_name = f"Hooks Copy {frappe.generate_hash(length=5)}"
+		copy.secret_key = settings.get_password("secret_key")  # a Password is typed again on a copy
 		copy.insert(ignore_permissions=True)
 		self.assertFalse(copy.webhook_id)
 		self.assertTrue(copy.get_password("webhook_secret"))

@@ -16,6 +16,7 @@ from stancer_integration.tests.helpers import (
 	make_sales_order,
 	make_settings,
 	make_user,
+	web_server,
 )
 
 test_ignore = ["Company", "Customer", "Payment Request", "Payment Entry", "Stancer Settings", "Currency"]
@@ -45,6 +46,15 @@ class TestLinkSharing(CheckoutCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		make_outgoing_email_account()
+		# The e-mail carries the order's PDF: wkhtmltopdf fetches the print styles from the
+		# site's address, which is the test web server here.
+		cls.host_name = frappe.local.conf.host_name
+		frappe.local.conf.host_name = web_server()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.local.conf.host_name = cls.host_name
+		super().tearDownClass()
 
 	def test_a_submitted_request_shows_its_link(self):
 		pr = self.new_request()

@@ -1,5 +1,5 @@
 frappe.listview_settings["Stancer Payment"] = {
-	add_fields: ["outcome", "needs_attention"],
+	add_fields: ["outcome", "needs_attention", "currency"],
 	get_indicator(doc) {
 		if (doc.needs_attention) return [__("Needs Attention"), "red", "needs_attention,=,1"];
 		const colours = {

@@ -292,6 +292,6 @@ def payment_page_language(pr, settings, lang=None):
 	"""The settings' language, else the customer's, else the visitor's or the site's."""
 	if settings.payment_page_language:
 		return settings.payment_page_language
-	customer = payment_request_info.customer_of(pr)
-	language = frappe.db.get_value("Customer", customer, "language") if customer else None
-	return language or lang or frappe.get_system_settings("language") or "en"
+	return (
+		payment_request_info.customer_language(pr) or lang or frappe.get_system_settings("language") or "en"
+	)

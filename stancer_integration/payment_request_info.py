@@ -60,6 +60,16 @@ def customer_of(pr):
 	return customer or None
 
 
+def customer_language(pr):
+	"""The language of the request's customer (the Customer's, else the Contact's of the
+	request's e-mail where Contact has one), or None."""
+	customer = customer_of(pr)
+	language = frappe.db.get_value("Customer", customer, "language") if customer else None
+	if not language and pr.get("email_to") and frappe.get_meta("Contact").has_field("language"):
+		language = frappe.db.get_value("Contact", {"email_id": pr.email_to}, "language")
+	return language or None
+
+
 def amount_due(pr):
 	"""What is still due on a Payment Request, in the request's own currency (Decimal).
 

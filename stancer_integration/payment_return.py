@@ -16,6 +16,16 @@ from stancer_integration.stancer import errors, money
 from stancer_integration.stancer.validation import stable_reference
 
 
+def speak_customers_language(payment_request):
+	"""The customer's language for the rest of this page (else the visitor's, as Frappe set)."""
+	if not payment_request or not isinstance(payment_request, str):
+		return
+	pr = payment_request_info.read(payment_request)
+	language = payment_request_info.customer_language(pr) if pr else None
+	if language:
+		frappe.local.lang = language
+
+
 def find_record(ref):
 	"""The Stancer Payment a return address names: by name (its unique_id), or by unique_id
 	for records named before that rule."""

@@ -9,6 +9,7 @@ from frappe import _
 
 from stancer_integration import rate_limits
 from stancer_integration.checkout import open_link, payment_request_for_token
+from stancer_integration.payment_return import speak_customers_language
 
 no_cache = 1
 
@@ -17,7 +18,9 @@ def get_context(context):
 	token = frappe.form_dict.get("token")
 	payment_request = payment_request_for_token(token)
 	rate_limits.hit("checkout")
-	result = open_link(payment_request, token, lang=frappe.local.lang)
+	browser = frappe.local.lang
+	speak_customers_language(payment_request)
+	result = open_link(payment_request, token, lang=browser)
 	if result.state in ("redirect", "paid") and result.location:
 		frappe.flags.redirect_location = result.location
 		raise frappe.Redirect(302)

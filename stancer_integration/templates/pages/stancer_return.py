@@ -8,7 +8,7 @@ import frappe
 from frappe import _
 
 from stancer_integration import rate_limits
-from stancer_integration.payment_return import find_record, handle_return
+from stancer_integration.payment_return import find_record, handle_return, speak_customers_language
 
 no_cache = 1
 
@@ -20,6 +20,11 @@ def get_context(context):
 		rate_limits.hit("return", record_name)
 	else:
 		rate_limits.hit("return-unknown")
+	speak_customers_language(
+		frappe.db.get_value("Stancer Payment", record_name, "payment_request")
+		if record_name
+		else frappe.form_dict.get("pr")
+	)
 	result = handle_return(ref, frappe.form_dict.get("pr"), record_name)
 	if result.state in ("paid", "redirect"):
 		frappe.flags.redirect_location = result.location

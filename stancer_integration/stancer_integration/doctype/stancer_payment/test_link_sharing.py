@@ -116,3 +116,28 @@ class TestLinkSharing(CheckoutCase):
 			pluck="content",
 		)
 		self.assertTrue(any("/stancer_checkout?token=" in (m or "") for m in mails), mails)
+
+	def test_a_french_customer_in_an_english_browser_reads_french(self):
+		from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import (
+			REFUSED,
+			page_state,
+		)
+
+		customer = make_customer("Stancer Client Lecteur", email="lecteur@example.org")
+		frappe.db.set_value("Customer", customer, "language", "fr")
+		frappe.db.commit()
+		pr = self.new_request(customer=customer)
+		english = {"Accept-Language": "en-GB,en;q=0.9"}
+		import requests
+
+		from stancer_integration.tests.helpers import on_server, pay_on_page
+
+		opened = requests.get(
+			on_server(pr.get_payment_url()), headers=english, allow_redirects=False, timeout=60
+		)
+		self.assertIn("lang=fr-FR", opened.headers["Location"])  # Stancer's page
+		back = pay_on_page(opened.headers["Location"], REFUSED)
+		answer = requests.get(on_server(back), headers=english, allow_redirects=False, timeout=60)
+		self.assertEqual(page_state(answer)[0], "failed")
+		self.assertIn("Le paiement n'a pas abouti", answer.text)  # our page, in French
+		self.assertIn("Réessayer", answer.text)

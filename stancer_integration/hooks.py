@@ -12,6 +12,10 @@ required_apps = ["frappe/erpnext", "frappe/payments"]
 # The payment link on ERPNext's Payment Request form (Copy, Send Again), without a core edit.
 doctype_js = {"Payment Request": "public/js/payment_request.js"}
 
+# The payment link and return address answered ahead of the page machinery (a redirect is
+# their usual answer); other answers are rendered by their pages in templates/pages.
+page_renderer = ["stancer_integration.fast_pages.StancerPages"]
+
 # Installation
 # ------------
 before_install = "stancer_integration.install.before_install"

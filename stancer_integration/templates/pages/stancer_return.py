@@ -13,7 +13,8 @@ from stancer_integration.payment_return import find_record, handle_return, speak
 no_cache = 1
 
 
-def get_context(context):
+def answer():
+	"""What the return address answers (a Checkout); 404 for one that names no payment."""
 	ref = frappe.form_dict.get("ref")
 	record_name = find_record(ref)
 	if record_name:
@@ -25,8 +26,17 @@ def get_context(context):
 		if record_name
 		else frappe.form_dict.get("pr")
 	)
-	result = handle_return(ref, frappe.form_dict.get("pr"), record_name)
-	if result.state in ("paid", "redirect"):
+	return handle_return(ref, frappe.form_dict.get("pr"), record_name)
+
+
+def is_redirect(result):
+	return result.state in ("paid", "redirect") and bool(result.location)
+
+
+def get_context(context):
+	# The answer already made by fast_pages when it came that way; made here otherwise.
+	result = frappe.flags.stancer_page_answer or answer()
+	if is_redirect(result):
 		frappe.flags.redirect_location = result.location
 		raise frappe.Redirect(302)
 	context.no_cache = 1

@@ -21,8 +21,10 @@ frappe.ui.form.on("Stancer Payment", {
 		if (frm.doc.needs_attention) {
 			frm.dashboard.set_headline_alert(frm.doc.attention_reason || __("Needs attention"), "red");
 		}
-		const words = STANCER_STATUS_WORDS[frm.doc.stancer_status || ""];
-		if (words) frm.set_df_property("stancer_status", "description", words);
+		const words =
+			STANCER_STATUS_WORDS[frm.doc.stancer_status || ""] ||
+			__("A status this app does not know: check the payment in Stancer's dashboard");
+		frm.set_df_property("stancer_status", "description", words);
 		const manager = frappe.user.has_role(["System Manager", "Accounts Manager"]);
 		if (frm.doc.stancer_id && manager) {
 			frm.add_custom_button(__("Refresh from Stancer"), () => {

@@ -1,5 +1,6 @@
 frappe.listview_settings["Stancer Payment"] = {
 	add_fields: ["outcome", "needs_attention", "currency"],
+	hide_name_column: true,
 	get_indicator(doc) {
 		if (doc.needs_attention) return [__("Needs Attention"), "red", "needs_attention,=,1"];
 		const colours = {

@@ -1,0 +1,85 @@
+"""A customer's click under gunicorn (Frappe's production server), against `/api/method/ping`.
+
+Runs inside a bench (frappe, the app on a site, gunicorn installed):
+
+    cd /path/to/frappe-bench/sites
+    ../env/bin/python /path/to/stancer_integration/benchmarks/bench_pages.py --site SITE [--rounds 30]
+
+In one run, with 2 gunicorn workers: the median of `GET /api/method/ping`, of a forged link's 404,
+and of a working link's redirect to Stancer's page (a new Payment Request each round, so each
+makes a Stancer payment on the sandbox, which runs in this process). Goals: the redirect at most
+3× ping, the forged link at most 2× ping. It commits documents: use a test site.
+"""
+
+import argparse
+import statistics
+import time
+from urllib.parse import urlsplit
+
+import frappe
+import requests
+
+
+def main():
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--site", required=True)
+	parser.add_argument("--rounds", type=int, default=30)
+	args = parser.parse_args()
+	frappe.init(site=args.site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	try:
+		run(args.rounds)
+	finally:
+		frappe.destroy()
+
+
+def run(rounds):
+	from frappe.installer import update_site_config
+
+	from stancer_integration.tests import helpers
+
+	helpers.make_company()
+	settings = helpers.make_settings("Bench Pages")
+	buyer = helpers.make_customer("Stancer Bench Buyer", email="bench@example.org")
+	links = [
+		helpers.make_payment_request(helpers.make_sales_order(buyer, 10), settings).get_payment_url()
+		for _ in range(rounds)
+	]
+	frappe.db.commit()
+	limit = frappe.conf.get("stancer_rate_limit")
+	update_site_config("stancer_rate_limit", 100000)  # one address opens far more links than a customer
+	server = helpers.Gunicorn(workers=2)
+	site = {"X-Frappe-Site-Name": frappe.local.site}
+
+	def timed(path):
+		start = time.perf_counter()
+		answer = requests.get(server.url + path, headers=site, allow_redirects=False, timeout=60)
+		return time.perf_counter() - start, answer.status_code
+
+	try:
+		for _ in range(5):  # warm the workers up
+			timed("/api/method/ping")
+			timed("/stancer_checkout?token=forged")
+		ping = [timed("/api/method/ping") for _ in range(rounds)]
+		forged = [timed("/stancer_checkout?token=forged") for _ in range(rounds)]
+		redirect = [timed(urlsplit(link).path + "?" + urlsplit(link).query) for link in links]
+	finally:
+		server.stop()
+		update_site_config("stancer_rate_limit", limit)
+	assert {code for _, code in ping} == {200}
+	assert {code for _, code in forged} == {404}
+	assert {code for _, code in redirect} == {302}
+
+	def ms(values):
+		return statistics.median(spent for spent, _ in values) * 1000
+
+	print(f"GET /api/method/ping, median: {ms(ping):.1f} ms")
+	print(f"forged link (404), median: {ms(forged):.1f} ms, {ms(forged) / ms(ping):.1f}x ping (goal <= 2)")
+	print(
+		f"working link (302), median: {ms(redirect):.1f} ms, {ms(redirect) / ms(ping):.1f}x ping (goal <= 3)"
+	)
+
+
+if __name__ == "__main__":
+	main()

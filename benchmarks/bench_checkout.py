@@ -13,27 +13,12 @@ request to the web server. The app's own time is the handler's median minus the 
 (goal: under 50 ms). It commits documents: use a test site.
 """
 
-import argparse
 import statistics
 import time
 
 import frappe
 import requests
-
-
-def main():
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--site", required=True)
-	parser.add_argument("--rounds", type=int, default=30)
-	args = parser.parse_args()
-
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
-	try:
-		run(args.rounds)
-	finally:
-		frappe.destroy()
+from on_site import run_on_site
 
 
 def run(rounds):
@@ -109,4 +94,4 @@ def run(rounds):
 
 
 if __name__ == "__main__":
-	main()
+	run_on_site(__doc__, run, rounds=30)

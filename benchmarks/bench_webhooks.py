@@ -15,7 +15,6 @@ Runs inside a bench (it needs frappe and a site with the app installed, gunicorn
 It commits documents: use a test site.
 """
 
-import argparse
 import json
 import statistics
 import time
@@ -24,23 +23,13 @@ from datetime import timedelta
 
 import frappe
 import requests
+from on_site import run_on_site
 
 
-def main():
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--site", required=True)
-	parser.add_argument("--rounds", type=int, default=200)
-	parser.add_argument("--open", type=int, default=1000)
-	args = parser.parse_args()
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
-	try:
-		webhook_latency(args.rounds)
-		for count in (max(1, args.open // 10), args.open):
-			reconciliation_run(count)
-	finally:
-		frappe.destroy()
+def run(rounds, open):
+	webhook_latency(rounds)
+	for count in (max(1, open // 10), open):
+		reconciliation_run(count)
 
 
 def webhook_latency(rounds):
@@ -142,4 +131,4 @@ def reconciliation_run(count):
 
 
 if __name__ == "__main__":
-	main()
+	run_on_site(__doc__, run, rounds=200, open=1000)

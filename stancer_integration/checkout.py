@@ -61,7 +61,8 @@ AGAIN = object()
 
 
 def open_link(name, token, lang=None):
-	"""Open the payment link of Payment Request `name`, read by the page from `token`."""
+	"""Open the payment link of Payment Request `name`, read by the page from `token`; `lang`
+	is the language for Stancer's page when the settings name none."""
 	with as_administrator():
 		for _ in range(max_attempts() + 1):
 			result = with_lock_retries(lambda: _open(name, token, lang))
@@ -110,7 +111,7 @@ def _open(name, token, lang):
 def _pay(pr, settings, client, token, lang):
 	due = payment_request_info.amount_due(pr)
 	amount_minor = money.to_minor(due, pr.currency)
-	page_lang = payment_page_language(pr, settings, lang)
+	page_lang = payment_page_language(settings, lang)
 
 	attempts = frappe.get_all(
 		RECORD,
@@ -288,10 +289,7 @@ def page_url(client, payment, lang):
 	return payment["url"] if is_intent(payment) else client.payment_page_url(payment["id"], lang)
 
 
-def payment_page_language(pr, settings, lang=None):
-	"""The settings' language, else the customer's, else the visitor's or the site's."""
-	if settings.payment_page_language:
-		return settings.payment_page_language
-	return (
-		payment_request_info.customer_language(pr) or lang or frappe.get_system_settings("language") or "en"
-	)
+def payment_page_language(settings, lang=None):
+	"""The settings' language, else `lang` (the page passes the customer's, else the
+	visitor's), else the site's."""
+	return settings.payment_page_language or lang or frappe.get_system_settings("language") or "en"

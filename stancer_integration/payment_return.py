@@ -10,20 +10,33 @@ from stancer_integration import payment_links, payment_request_info
 from stancer_integration.checkout import Checkout, max_attempts
 from stancer_integration.error_messages import error_message
 from stancer_integration.permissions import as_administrator
-from stancer_integration.settlement import RECORD, sync_record, update_record, with_lock_retries
+from stancer_integration.settlement import (
+	RECORD,
+	in_fresh_transaction,
+	sync_record,
+	update_record,
+	with_lock_retries,
+)
 from stancer_integration.site_references import attempt_unique_id
 from stancer_integration.stancer import errors, money
 from stancer_integration.stancer.validation import stable_reference
 
 
 def speak_customers_language(payment_request):
-	"""The customer's language for the rest of this page (else the visitor's, as Frappe set)."""
+	"""The customer's language for the rest of this page (else the visitor's, as Frappe set);
+	returns it, or None when the request's customer has none."""
 	if not payment_request or not isinstance(payment_request, str):
-		return
-	pr = payment_request_info.read(payment_request)
+		return None
+	pr = frappe.db.get_value(
+		"Payment Request",
+		payment_request,
+		["party_type", "party", "email_to", "reference_doctype", "reference_name"],
+		as_dict=True,
+	)
 	language = payment_request_info.customer_language(pr) if pr else None
 	if language:
 		frappe.local.lang = language
+	return language
 
 
 def find_record(ref):
@@ -59,7 +72,6 @@ def recover_attempt(payment_request, unique_id):
 		return None
 
 	def work():
-		frappe.db.commit()
 		payment_request_info.lock(pr.name)
 		if frappe.db.exists(RECORD, unique_id):
 			return unique_id  # made meanwhile by a concurrent return
@@ -84,10 +96,9 @@ def recover_attempt(payment_request, unique_id):
 		update_record(record, payment)
 		record.set_user_and_timestamp()
 		record.db_insert()
-		frappe.db.commit()
 		return unique_id
 
-	return with_lock_retries(work)
+	return with_lock_retries(lambda: in_fresh_transaction(work))
 
 
 def find_attempt(client, settings, unique_id, order_id):

@@ -158,14 +158,8 @@ def flag_record(record_name, reason, payment_request=None, own_transaction=True)
 	if not own_transaction:
 		return work()
 
-	def in_transactions():
-		frappe.db.commit()
-		result = work()
-		frappe.db.commit()
-		return result
-
 	with as_administrator():
-		return with_lock_retries(in_transactions)
+		return with_lock_retries(lambda: in_fresh_transaction(work))
 
 
 def capture(client, payment):
@@ -198,22 +192,29 @@ class BookingRefused(Exception):
 		self.details = details
 
 
-def _settle_in_transaction(record_name, payment, payment_request):
-	# A fresh transaction whose first read is the lock: MariaDB's repeatable read takes its
-	# snapshot at the first plain read, which must come after the lock to see what the request
-	# that held it before us committed (its Payment Entry, say).
+def in_fresh_transaction(work):
+	"""`work()` in a transaction of its own, committed. Its first read must be its lock:
+	MariaDB's repeatable read takes its snapshot at the first plain read, which must come after
+	the lock to see what the request that held it before committed (its Payment Entry, say)."""
 	frappe.db.commit()
-	payment_request_info.lock(payment_request)
-	try:
-		result = settle_locked(record_name, payment)
-	except BookingRefused as refused:
-		# Undo the whole attempt (a savepoint would keep what it queued for after the commit:
-		# webhooks of an entry that never was), then flag the record in a clean transaction.
-		forget_transaction()
-		payment_request_info.lock(payment_request)
-		result = settle_locked(record_name, payment, refused=refused)
+	result = work()
 	frappe.db.commit()
 	return result
+
+
+def _settle_in_transaction(record_name, payment, payment_request):
+	def work():
+		payment_request_info.lock(payment_request)
+		try:
+			return settle_locked(record_name, payment)
+		except BookingRefused as refused:
+			# Undo the whole attempt (a savepoint would keep what it queued for after the
+			# commit: webhooks of an entry that never was), then flag the record cleanly.
+			forget_transaction()
+			payment_request_info.lock(payment_request)
+			return settle_locked(record_name, payment, refused=refused)
+
+	return in_fresh_transaction(work)
 
 
 def forget_transaction():

@@ -22,6 +22,7 @@ from frappe.utils import get_url
 from frappe.utils.password import decrypt, set_encrypted_password
 
 from stancer_integration import rate_limits
+from stancer_integration.error_messages import validation_message
 from stancer_integration.stancer import errors, signatures
 
 ENDPOINT = "stancer_integration.webhooks.receive"
@@ -65,7 +66,7 @@ def register(settings, base_url=None):
 		except (errors.NotFoundError, errors.InvalidRequestError, errors.AuthenticationError):
 			return save_registration(settings, None, None, None, not_available_message())
 		except errors.ValidationError as error:
-			return save_registration(settings, None, None, None, str(error.message))
+			return save_registration(settings, None, None, None, validation_message(error))
 		except errors.StancerError:
 			return save_registration(
 				settings,

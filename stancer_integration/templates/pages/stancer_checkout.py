@@ -20,8 +20,7 @@ def answer():
 	payment_request = payment_request_for_token(token)
 	rate_limits.hit("checkout")
 	browser = frappe.local.lang
-	speak_customers_language(payment_request)
-	return open_link(payment_request, token, lang=browser)
+	return open_link(payment_request, token, lang=speak_customers_language(payment_request) or browser)
 
 
 def is_redirect(result):

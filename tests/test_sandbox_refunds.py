@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import requests
 
 from stancer_sandbox import cards as test_cards
 
@@ -84,3 +85,38 @@ def test_refund_validation_and_404(api):
 	missing = api.post("/v1/refunds/", json={"payment": "paym_" + "x" * 24})
 	assert missing.status_code == 404
 	assert api.get("/v1/refunds/refd_" + "x" * 24).status_code == 404
+
+
+def advance(sandbox, seconds):
+	assert requests.post(f"{sandbox.url}/_sandbox/clock", json={"advance": seconds}, timeout=5).ok
+
+
+def test_refund_moves_on_with_the_clock(sandbox, api, paid):
+	payment = paid()
+	refund = api.post("/v1/refunds/", json={"payment": payment["id"], "amount": 1000}).json()
+	assert refund["status"] == "to_refund" and refund["date_refund"] is None
+	advance(sandbox, 3601)
+	sent = api.get(f"/v1/refunds/{refund['id']}").json()
+	assert sent["status"] == "refund_sent" and sent["date_refund"] == refund["created"] + 3600
+	assert sent["date_bank"] is None
+	advance(sandbox, 3 * 24 * 3600)
+	listed = api.get(f"/v2/payments/{payment['id']}/refunds").json()
+	assert [(r["id"], r["status"]) for r in listed] == [(refund["id"], "refunded")]
+	assert listed[0]["date_bank"] == refund["created"] + 3 * 24 * 3600
+
+
+def test_a_refund_the_bank_rejects_fails_and_frees_its_amount(sandbox, api, account, paid):
+	payment = paid()
+	fault = {"account": account["account_id"], "fail_next_refund": 1}
+	assert requests.post(f"{sandbox.url}/_sandbox/faults", json=fault, timeout=5).ok
+	failing = api.post("/v1/refunds/", json={"payment": payment["id"]}).json()
+	assert failing["status"] == "to_refund" and failing["amount"] == 2599
+	# Everything is being refunded: nothing more can be.
+	assert api.post("/v1/refunds/", json={"payment": payment["id"], "amount": 100}).status_code == 409
+	advance(sandbox, 3601)
+	assert api.get(f"/v1/refunds/?payment={payment['id']}").json()["refunds"][0]["status"] == "failed"
+	# Only the next refund fails; the amount given back is refundable again.
+	again = api.post("/v1/refunds/", json={"payment": payment["id"], "amount": 2599}).json()
+	assert again["status"] == "to_refund"
+	advance(sandbox, 3601)
+	assert api.get(f"/v1/refunds/{again['id']}").json()["status"] == "refund_sent"

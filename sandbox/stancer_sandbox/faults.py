@@ -8,7 +8,7 @@ import threading
 
 from stancer_sandbox.api_errors import ApiError
 
-COUNTERS = ("fail_next", "fail_after_processing_next", "stick_next_payment")
+COUNTERS = ("fail_next", "fail_after_processing_next", "fail_next_refund", "stick_next_payment")
 ALLOWED_FAIL_STATUS = (429, 500, 502, 503, 504)
 # "unavailable": the webhook API answers 404, as for an account Stancer offers no webhooks.
 WEBHOOK_MODES = ("drop", "duplicate", "unavailable", None)
@@ -19,6 +19,7 @@ class FaultSet:
 		"empty_lists_404",
 		"fail_after_processing_next",
 		"fail_next",
+		"fail_next_refund",
 		"fail_status",
 		"latency_ms",
 		"stick_next_payment",
@@ -30,6 +31,7 @@ class FaultSet:
 		self.fail_next = 0
 		self.fail_status = 503
 		self.fail_after_processing_next = 0
+		self.fail_next_refund = 0  # the bank rejects the next refund when it is sent
 		self.webhooks = None
 		self.stick_next_payment = 0
 		self.empty_lists_404 = False

@@ -122,6 +122,8 @@ def tick(engine, part, payment):
 def refund(engine, part, payment, amount):
 	"""Create a refund; return its JSON. Full before capture cancels, partial before capture is 409."""
 	tick(engine, part, payment)
+	for refund_id in part.refunds_by_payment.get(payment.id, []):
+		tick_refund(engine, part, part.refunds[refund_id])  # a failed one frees its amount
 	remaining = payment.amount - payment.refunded
 	if amount is None:
 		amount = remaining
@@ -154,9 +156,31 @@ def refund(engine, part, payment, amount):
 		"created": engine.clock.timestamp(),
 		"live_mode": part.live,
 	}
+	if refund_status == "to_refund" and engine.faults.take(part.account_id, "fail_next_refund") is not None:
+		part.failing_refunds.add(item["id"])
 	part.refunds[item["id"]] = item
 	part.refunds_by_payment.setdefault(payment.id, []).append(item["id"])
 	payment.refunded += amount
 	if refund_status == "payment_canceled":
 		set_status(engine, part, payment, "canceled")
 	return item
+
+
+def tick_refund(engine, part, refund):
+	"""Move a refund on with the clock: `to_refund` → `refund_sent` → `refunded`, or `failed`
+	when the bank rejects it (what it gave back is then refundable again)."""
+	now = engine.clock.now()
+	created = refund["created"]
+	if refund["status"] == "to_refund" and now >= created + engine.settings["refund_sent_after"]:
+		payment = part.payments.get(refund["payment"])
+		if refund["id"] in part.failing_refunds:
+			part.failing_refunds.discard(refund["id"])
+			refund["status"] = "failed"
+			if payment is not None:
+				payment.refunded -= refund["amount"]
+			return
+		refund["status"] = "refund_sent"
+		refund["date_refund"] = int(created + engine.settings["refund_sent_after"])
+	if refund["status"] == "refund_sent" and now >= created + engine.settings["refund_credited_after"]:
+		refund["status"] = "refunded"
+		refund["date_bank"] = int(created + engine.settings["refund_credited_after"])

@@ -49,6 +49,7 @@ class Partition:
 		"account_id",
 		"cards",
 		"customers",
+		"failing_refunds",
 		"intents",
 		"live",
 		"order_ids",
@@ -71,6 +72,7 @@ class Partition:
 		self.unique_ids = {}  # unique_id -> payment id
 		self.order_ids = {}  # order_id -> [payment ids]
 		self.refunds_by_payment = {}
+		self.failing_refunds = set()  # refund ids the bank will reject (fault fail_next_refund)
 
 
 class Store:

@@ -21,6 +21,7 @@ import requests
 
 from stancer_integration import __version__
 from stancer_integration.stancer import references, validation
+from stancer_integration.stancer import refunds as refund_rules
 from stancer_integration.stancer.errors import (
 	APIError,
 	ConflictError,
@@ -33,7 +34,6 @@ from stancer_integration.stancer.urls import STANCER_API_HOST, is_loopback_url, 
 
 DEFAULT_API_BASE = f"https://{STANCER_API_HOST}"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-FAILED_REFUND_STATUSES = frozenset({"failed", "not_honored"})
 MAX_PAGE = 100
 
 log = logging.getLogger(__name__)
@@ -503,13 +503,7 @@ class Payments(_Resource):
 	def with_refunds(self, payment):
 		"""The payment with `refunded_amount`: minor units given back by its refunds that did
 		not fail (a v2 payment does not say it; `statuses.payment_outcome` reads it)."""
-		refunds = self.refunds(payment["id"])
-		given_back = sum(
-			refund.get("amount") or 0
-			for refund in refunds
-			if isinstance(refund, dict) and refund.get("status") not in FAILED_REFUND_STATUSES
-		)
-		return dict(payment, refunded_amount=given_back)
+		return dict(payment, refunded_amount=refund_rules.given_back(self.refunds(payment["id"])))
 
 
 class PaymentIntents(_Resource):

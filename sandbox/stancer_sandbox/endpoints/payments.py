@@ -220,4 +220,7 @@ def refunds(ctx, payment_id):
 	"""`GET /v2/payments/{id}/refunds`: a bare array, as the v2 API answers."""
 	with ctx.engine.store.lock:
 		payment = find(ctx, payment_id)
-		return [dict(ctx.part.refunds[rid]) for rid in ctx.part.refunds_by_payment.get(payment.id, [])]
+		refunds = [ctx.part.refunds[rid] for rid in ctx.part.refunds_by_payment.get(payment.id, [])]
+		for refund in refunds:
+			lifecycle.tick_refund(ctx.engine, ctx.part, refund)
+		return [dict(refund) for refund in refunds]

@@ -22,6 +22,7 @@ def get(ctx, refund_id):
 		refund = ctx.part.refunds.get(refund_id)
 		if refund is None:
 			raise not_found("Refund", refund_id)
+		lifecycle.tick_refund(ctx.engine, ctx.part, refund)
 		return dict(refund)
 
 
@@ -31,6 +32,7 @@ def list_(ctx):
 	def matches():
 		for refund in reversed(ctx.part.refunds.values()):
 			if payment_id is None or refund["payment"] == payment_id:
+				lifecycle.tick_refund(ctx.engine, ctx.part, refund)
 				yield refund
 
 	with ctx.engine.store.lock:

@@ -14,7 +14,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
-from stancer_integration import notifications
+from stancer_integration import notifications, refunds
 from stancer_integration.payment_return import recover_attempt
 from stancer_integration.settlement import RECORD, sync_record
 from stancer_integration.stancer import errors
@@ -104,8 +104,28 @@ def reconcile(settings, limit=BATCH, min_age=MIN_AGE):
 				found["recovered"] = recover_lost_attempts(settings, client, now - MAX_AGE, limit)
 			except errors.UnavailableError:
 				found["stopped"] = 1
+		if not found["stopped"]:
+			follow_refunds(settings, client, limit, found)
 	frappe.db.commit()
 	return found
+
+
+def follow_refunds(settings, client, limit, found):
+	"""Refunds still on their way: their status moves on, a failed one is reversed, one whose
+	answer was lost is claimed (or marked Not Sent)."""
+	for name in refunds.open_refunds(settings.name, limit):
+		try:
+			refunds.follow(name, client)
+		except errors.UnavailableError:
+			found["stopped"] = 1
+			return
+		except errors.StancerError as error:
+			frappe.db.rollback()
+			found["errors"] += 1
+			frappe.db.set_value(refunds.REFUND, name, "last_error", str(error)[:500], update_modified=False)
+			frappe.db.commit()
+			continue
+		found["refunds"] += 1
 
 
 def open_records(settings, now, min_age, limit):
@@ -180,6 +200,7 @@ def summary(found):
 		_("{0} expired or cancelled").format(found.get("expired", 0) + found.get("canceled", 0)),
 		_("{0} still open").format(found.get("pending", 0) + found.get("authorized", 0)),
 		_("{0} found again after being lost").format(found.get("recovered", 0)),
+		_("{0} refunds followed").format(found.get("refunds", 0)),
 		_("{0} need an accountant").format(found.get("flagged", 0)),
 	]
 	text = ", ".join(parts) + "."

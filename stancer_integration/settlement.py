@@ -1,7 +1,7 @@
 """Records customers' card payments taken through Stancer in the books, exactly once.
 
-Every path — the return page, the checkout link and the Desk buttons (webhooks and a scheduled
-reconciliation are not built yet) — hands the payment it fetched from Stancer to `settle`, which under a
+Every path — the return page, the checkout link, the Desk buttons, the webhooks and the
+scheduled reconciliation — hands the payment it fetched from Stancer to `settle`, which under a
 lock on the Payment Request records it at most once: a paid Stancer payment ends as a Paid
 Payment Request with exactly one Payment Entry or, when it cannot be booked (request cancelled
 or paid by other means, amount changed, ERPNext refusing the entry), as a Stancer Payment
@@ -239,6 +239,13 @@ def settle_locked(record_name, payment, refused=None):
 		save_if_changed(record, before)
 		return _result(result, record)
 	update_record(record, payment)
+	if record.payment_entry and record.outcome == "Disputed" and not record.needs_attention:
+		flag(
+			record,
+			_(
+				"The cardholder disputes Stancer payment {0}, booked in Payment Entry {1}: the bank may take the money back. Nothing was booked for the dispute; answer it in Stancer's dashboard."
+			).format(record.stancer_id, record.payment_entry),
+		)
 	if record.payment_entry or record.needs_attention:
 		save_if_changed(record, before)
 		return _result(result, record)

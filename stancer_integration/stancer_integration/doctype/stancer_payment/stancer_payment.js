@@ -52,5 +52,126 @@ frappe.ui.form.on("Stancer Payment", {
 				});
 			});
 		}
+		if (manager && frm.doc.outcome === "Paid" && frm.doc.payment_entry) {
+			frm.add_custom_button(__("Refund"), () => refund_dialog(frm));
+		}
+		if (manager && frm.doc.outcome === "Authorized") {
+			frm.add_custom_button(__("Cancel Authorization"), () => cancel_dialog(frm));
+		}
 	},
 });
+
+function refund_dialog(frm) {
+	frm.call({ doc: frm.doc, method: "refund_defaults" }).then((r) => {
+		const offer = r.message;
+		const fields = [
+			{
+				fieldname: "amount",
+				fieldtype: "Currency",
+				label: __("Amount to Refund"),
+				options: "currency",
+				default: offer.left,
+				reqd: 1,
+				description: __("At most {0} is left to refund.", [
+					format_currency(offer.left, offer.currency),
+				]),
+			},
+			{ fieldname: "currency", fieldtype: "Data", hidden: 1, default: offer.currency },
+			{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason") },
+			{
+				fieldname: "credit_note",
+				fieldtype: "Link",
+				label: __("Credit Note"),
+				options: "Sales Invoice",
+				description: __("The refund is allocated to this credit note."),
+				get_query: () => ({
+					filters: {
+						customer: frm.doc.customer,
+						is_return: 1,
+						docstatus: 1,
+						outstanding_amount: ["<", 0],
+					},
+				}),
+			},
+		];
+		if (offer.invoice) {
+			fields.push({
+				fieldname: "make_credit_note",
+				fieldtype: "Check",
+				label: __("Make the credit note from invoice {0}", [offer.invoice]),
+				description: __("Only for a refund of the whole invoice."),
+				depends_on: "eval:!doc.credit_note",
+			});
+		}
+		const dialog = new frappe.ui.Dialog({
+			title: __("Refund through Stancer"),
+			fields,
+			primary_action_label: __("Refund"),
+			primary_action(values) {
+				const amount = format_currency(values.amount, offer.currency);
+				frappe.confirm(__("Give {0} back to the customer's card now?", [amount]), () => {
+					dialog.hide();
+					frm.call({
+						doc: frm.doc,
+						method: "refund",
+						args: {
+							amount: values.amount,
+							reason: values.reason,
+							credit_note: values.credit_note,
+							make_credit_note: values.make_credit_note ? 1 : 0,
+						},
+						freeze: true,
+						freeze_message: __("Sending the refund to Stancer…"),
+					}).then((answer) => {
+						const refund = answer.message || {};
+						frappe.msgprint({
+							title: __("Refund"),
+							indicator: refund.payment_entry ? "green" : "orange",
+							message: refund.payment_entry
+								? __("{0} refunded; Payment Entry {1} made.", [amount, refund.payment_entry])
+								: __("Refund {0}: {1}", [refund.name, __(refund.status)]),
+						});
+						frm.reload_doc();
+					});
+				});
+			},
+		});
+		dialog.show();
+	});
+}
+
+function cancel_dialog(frm) {
+	const dialog = new frappe.ui.Dialog({
+		title: __("Cancel Authorization"),
+		fields: [
+			{
+				fieldname: "then",
+				fieldtype: "Select",
+				label: __("Then"),
+				options: [
+					{ value: "keep", label: __("Keep the Payment Request payable (the customer can pay again)") },
+					{ value: "cancel", label: __("Cancel the Payment Request") },
+				],
+				default: "keep",
+			},
+			{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason") },
+		],
+		primary_action_label: __("Cancel Authorization"),
+		primary_action(values) {
+			dialog.hide();
+			frm.call({
+				doc: frm.doc,
+				method: "cancel_authorization",
+				args: { cancel_request: values.then === "cancel" ? 1 : 0, reason: values.reason },
+				freeze: true,
+			}).then(() => {
+				frappe.show_alert({
+					message: __("Authorization cancelled: nothing will be taken from the card."),
+					indicator: "green",
+				});
+				frm.reload_doc();
+			});
+		},
+	});
+	dialog.show();
+}

@@ -67,3 +67,31 @@ class StancerPayment(Document):
 
 		result = capture_record(self.name)
 		return {"outcome": result.outcome, "payment_entry": result.payment_entry}
+
+	@frappe.whitelist()
+	def refund_defaults(self):
+		"""What the Refund dialog offers: what is left, and the invoice a credit note can come from."""
+		require_manager()
+		from stancer_integration.refunds import defaults
+
+		return defaults(self.name)
+
+	@frappe.whitelist()
+	def refund(self, amount=None, reason=None, credit_note=None, make_credit_note=0):
+		"""Desk button: give back `amount` (all that is left when empty) once, and book it."""
+		require_manager()
+		from stancer_integration.refunds import refund
+
+		name = refund(self.name, amount, reason, credit_note, frappe.utils.cint(make_credit_note))
+		return frappe.db.get_value(
+			"Stancer Refund", name, ["name", "status", "payment_entry", "credit_note"], as_dict=True
+		)
+
+	@frappe.whitelist()
+	def cancel_authorization(self, cancel_request=0, reason=None):
+		"""Desk button: let an authorization go before capture; no money moved, no entry."""
+		require_manager()
+		from stancer_integration.refunds import cancel_authorization
+
+		name = cancel_authorization(self.name, frappe.utils.cint(cancel_request), reason)
+		return frappe.db.get_value("Stancer Refund", name, ["name", "status"], as_dict=True)

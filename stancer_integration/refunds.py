@@ -525,7 +525,8 @@ def book(doc):
 			{
 				"reference_doctype": "Sales Invoice",
 				"reference_name": note.name,
-				"allocated_amount": min(party_amount, -flt(note.outstanding_amount)),
+				# ERPNext allocates to a credit note (negative outstanding) in negative.
+				"allocated_amount": -min(party_amount, -flt(note.outstanding_amount)),
 			},
 		)
 	entry.setup_party_account_field()

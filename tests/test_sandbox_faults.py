@@ -158,3 +158,17 @@ def test_webhooks_unavailable_answers_404(api, faults):
 	answer = api.post("/v2/webhooks/", json={"url": "https://example.org/hook"})
 	assert answer.status_code == 404
 	assert api.get("/v2/payments/").status_code in (200, 404)  # other calls unaffected
+
+
+def test_only_method_spares_other_calls(api, faults):
+	faults(fail_after_processing_next=1, only_method="POST")
+	assert api.get("/v2/payments/").status_code == 200
+	lost = api.post("/v2/payments/", json={**BODY, "unique_id": "LOST-POST"})
+	assert lost.status_code == 503
+	assert len(api.get("/v2/payments/", params={"unique_id": "LOST-POST"}).json()["payments"]) == 1
+	assert api.post("/v2/payments/", json={**BODY, "unique_id": "NEXT-POST"}).status_code == 200
+
+
+def test_only_method_is_checked(sandbox_url):
+	answer = requests.post(f"{sandbox_url}/_sandbox/faults", json={"only_method": "PUT"}, timeout=5)
+	assert answer.status_code == 400 and "only_method" in answer.text

@@ -86,7 +86,7 @@ def handle(engine, request):
 			time.sleep(delay)
 		if part is None:
 			raise unauthorized()
-		fault = engine.faults.take(account_id, "fail_next")
+		fault = engine.faults.take(account_id, "fail_next", request.method)
 		if fault is not None:
 			# Answered before anything is processed: the request had no effect.
 			raise _fault_error(fault.fail_status, "the request was not processed")
@@ -95,7 +95,7 @@ def handle(engine, request):
 		):
 			raise ApiError(404, "Not found: webhooks are not available for this account")
 		payload = _dispatch(Ctx(engine, part, request), request)
-		if engine.faults.take(account_id, "fail_after_processing_next") is not None:
+		if engine.faults.take(account_id, "fail_after_processing_next", request.method) is not None:
 			# Processed, then the answer is "lost": the client must look the object up.
 			raise _fault_error(503, "the request was processed but its answer was lost")
 		status = 200

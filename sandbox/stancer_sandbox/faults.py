@@ -12,6 +12,7 @@ COUNTERS = ("fail_next", "fail_after_processing_next", "fail_next_refund", "stic
 ALLOWED_FAIL_STATUS = (429, 500, 502, 503, 504)
 # "unavailable": the webhook API answers 404, as for an account Stancer offers no webhooks.
 WEBHOOK_MODES = ("drop", "duplicate", "unavailable", None)
+METHODS = ("GET", "POST", "PATCH", "DELETE", None)
 
 
 class FaultSet:
@@ -22,6 +23,7 @@ class FaultSet:
 		"fail_next_refund",
 		"fail_status",
 		"latency_ms",
+		"only_method",
 		"stick_next_payment",
 		"webhooks",
 	)
@@ -32,6 +34,7 @@ class FaultSet:
 		self.fail_status = 503
 		self.fail_after_processing_next = 0
 		self.fail_next_refund = 0  # the bank rejects the next refund when it is sent
+		self.only_method = None  # "POST": fail_next and fail_after_processing_next spare other calls
 		self.webhooks = None
 		self.stick_next_payment = 0
 		self.empty_lists_404 = False
@@ -57,7 +60,15 @@ class Faults:
 		"""Apply a `POST /_sandbox/faults` body; return the new state."""
 		if not isinstance(body, dict):
 			raise ApiError(400, "The body must be a JSON object")
-		known = {"account", "empty_lists_404", "webhooks", "fail_status", "latency_ms", *COUNTERS}
+		known = {
+			"account",
+			"empty_lists_404",
+			"webhooks",
+			"fail_status",
+			"latency_ms",
+			"only_method",
+			*COUNTERS,
+		}
 		unknown = sorted(set(body) - known)
 		if unknown:
 			raise ApiError(400, f"Unknown fault `{unknown[0]}`; known: {', '.join(sorted(known))}")
@@ -80,6 +91,10 @@ class Faults:
 			if body["webhooks"] not in WEBHOOK_MODES:
 				raise ApiError(400, 'Invalid `webhooks`: "drop", "duplicate", "unavailable" or null')
 			changes["webhooks"] = body["webhooks"]
+		if "only_method" in body:
+			if body["only_method"] not in METHODS:
+				raise ApiError(400, 'Invalid `only_method`: "GET", "POST", "PATCH", "DELETE" or null')
+			changes["only_method"] = body["only_method"]
 		if "empty_lists_404" in body:
 			if not isinstance(body["empty_lists_404"], bool):
 				raise ApiError(400, "Invalid `empty_lists_404`: must be a boolean")
@@ -117,10 +132,13 @@ class Faults:
 		"""Seconds to wait before answering this account's API call."""
 		return sum(s.latency_ms for s in self._sets(account_id)) / 1000.0
 
-	def take(self, account_id, counter):
-		"""Consume one unit of `counter` (account scope first); return the FaultSet used or None."""
+	def take(self, account_id, counter, method=None):
+		"""Consume one unit of `counter` (account scope first) for a call of `method`; return the
+		FaultSet used or None. A set with `only_method` spares calls of other methods."""
 		with self._lock:
 			for fault_set in self._sets(account_id):
+				if fault_set.only_method and method and fault_set.only_method != method:
+					continue
 				if getattr(fault_set, counter) > 0:
 					setattr(fault_set, counter, getattr(fault_set, counter) - 1)
 					return fault_set

@@ -19,13 +19,82 @@ def gateway_name(settings_name):
 	return f"{GATEWAY_PREFIX}{settings_name}"
 
 
+def mode_of_payment_name(settings_name):
+	"""The Mode of Payment of a settings document: named as its gateway."""
+	return gateway_name(settings_name)
+
+
 def sync(settings):
 	"""Create or update the gateway records of `settings`; return (gateway, gateway account)."""
 	gateway = ensure_payment_gateway(settings.name)
 	account = settings.payment_account or ensure_payment_account(settings)
 	gateway_account = ensure_gateway_account(settings, gateway, account)
 	drop_stale_gateway_accounts(gateway, keep=gateway_account)
+	ensure_mode_of_payment(settings, gateway, account)
 	return gateway, gateway_account
+
+
+def link_fields(doctype, target):
+	"""The Link fields of `doctype` pointing at `target`, read from the doctype's metadata:
+	ERPNext adds `mode_of_payment` to Payment Gateway on some versions, Dokos v4 links the
+	gateway from Mode of Payment under a name its documentation does not give."""
+	return [
+		df.fieldname
+		for df in frappe.get_meta(doctype).fields
+		if df.fieldtype == "Link" and df.options == target
+	]
+
+
+def ensure_mode_of_payment(settings, gateway, account):
+	"""One Mode of Payment per settings document, whose account for the settings' company is
+	the gateway's; linked both ways with the Payment Gateway where the doctypes have the field."""
+	name = mode_of_payment_name(settings.name)
+	if frappe.db.exists("Mode of Payment", name):
+		doc = frappe.get_doc("Mode of Payment", name)
+	else:
+		doc = frappe.new_doc("Mode of Payment")
+		doc.mode_of_payment = name
+		doc.enabled = 1
+		if "Bank" in (frappe.get_meta("Mode of Payment").get_field("type").options or "").split("\n"):
+			doc.type = "Bank"
+	before = doc.as_dict(no_default_fields=True)
+	row = next((r for r in doc.accounts if r.company == settings.company), None)
+	if row is None:
+		row = doc.append("accounts", {"company": settings.company})
+	row.default_account = account
+	for fieldname in link_fields("Mode of Payment", "Payment Gateway"):
+		doc.set(fieldname, gateway)
+	if doc.is_new():
+		try:
+			doc.insert(ignore_permissions=True)
+		except frappe.DuplicateEntryError:
+			# Made meanwhile by a save of the same settings in another request: update that one.
+			return ensure_mode_of_payment(settings, gateway, account)
+	elif doc.as_dict(no_default_fields=True) != before:
+		doc.save(ignore_permissions=True)
+	fields = link_fields("Payment Gateway", "Mode of Payment")
+	if fields:
+		frappe.db.set_value("Payment Gateway", gateway, dict.fromkeys(fields, doc.name))
+	return doc.name
+
+
+def mode_of_payment_of(payment_gateway):
+	"""The Mode of Payment of a Stancer gateway, when it exists."""
+	name = payment_gateway and payment_gateway.startswith(GATEWAY_PREFIX) and payment_gateway
+	return name if name and frappe.db.exists("Mode of Payment", name) else None
+
+
+def drop_mode_of_payment(settings_name):
+	"""Delete the settings' Mode of Payment unless entries use it (they keep it, disabled)."""
+	name = mode_of_payment_name(settings_name)
+	if not frappe.db.exists("Mode of Payment", name):
+		return
+	frappe.db.savepoint("stancer_mode_of_payment")
+	try:
+		frappe.delete_doc("Mode of Payment", name, ignore_permissions=True)
+	except frappe.LinkExistsError:
+		frappe.db.rollback(save_point="stancer_mode_of_payment")
+		frappe.db.set_value("Mode of Payment", name, "enabled", 0)
 
 
 def ensure_payment_gateway(settings_name):
@@ -163,6 +232,9 @@ def rename(old_settings_name, new_settings_name):
 	if frappe.db.exists("Payment Gateway", old) and not frappe.db.exists("Payment Gateway", new):
 		frappe.rename_doc("Payment Gateway", old, new, force=True, show_alert=False)
 	ensure_payment_gateway(new_settings_name)
+	old_mode, new_mode = mode_of_payment_name(old_settings_name), mode_of_payment_name(new_settings_name)
+	if frappe.db.exists("Mode of Payment", old_mode) and not frappe.db.exists("Mode of Payment", new_mode):
+		frappe.rename_doc("Mode of Payment", old_mode, new_mode, force=True, show_alert=False)
 	for name in frappe.get_all("Payment Gateway Account", filters={"payment_gateway": new}, pluck="name"):
 		if name.startswith(old + " - "):
 			target = new + name[len(old) :]

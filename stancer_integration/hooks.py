@@ -16,6 +16,14 @@ doctype_js = {"Payment Request": "public/js/payment_request.js"}
 # their usual answer); other answers are rendered by their pages in templates/pages.
 page_renderer = ["stancer_integration.fast_pages.StancerPages"]
 
+# The shop's Pay button: a shopper pays their own order through Stancer without "create"
+# permission on Payment Request; anything else goes on to ERPNext's method unchanged.
+override_whitelisted_methods = {
+	"erpnext.accounts.doctype.payment_request.payment_request.make_payment_request": (
+		"stancer_integration.shop_payments.make_payment_request"
+	),
+}
+
 # Installation
 # ------------
 before_install = "stancer_integration.install.before_install"

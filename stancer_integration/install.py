@@ -4,6 +4,8 @@ import frappe
 from frappe import _
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from stancer_integration import gateway_records
+
 SETTINGS_DOCTYPE = "Stancer Settings"
 MODULE = "Stancer Integration"
 
@@ -52,6 +54,19 @@ def after_install():
 
 def after_migrate():
 	make_custom_fields()
+	make_modes_of_payment()
+
+
+def make_modes_of_payment():
+	"""Settings made before modes of payment existed get theirs (and nothing else changes)."""
+	for name in frappe.get_all(SETTINGS_DOCTYPE, pluck="name"):
+		settings = frappe.get_doc(SETTINGS_DOCTYPE, name)
+		if settings.payment_gateway and settings.payment_gateway_account:
+			account = frappe.db.get_value(
+				"Payment Gateway Account", settings.payment_gateway_account, "payment_account"
+			)
+			if account:
+				gateway_records.ensure_mode_of_payment(settings, settings.payment_gateway, account)
 
 
 def make_custom_fields():
@@ -97,3 +112,5 @@ def drop_gateway_records():
 		frappe.delete_doc("Payment Gateway Account", name, ignore_permissions=True, force=True)
 	for name in gateways:
 		frappe.delete_doc("Payment Gateway", name, ignore_permissions=True, force=True)
+	for name in frappe.get_all(SETTINGS_DOCTYPE, pluck="name"):
+		gateway_records.drop_mode_of_payment(name)

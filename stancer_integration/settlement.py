@@ -17,7 +17,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, now_datetime, nowdate
 
-from stancer_integration import notifications, payment_request_info
+from stancer_integration import gateway_records, notifications, payment_request_info
 from stancer_integration.permissions import as_administrator
 from stancer_integration.stancer import errors, money
 from stancer_integration.stancer.statuses import (
@@ -374,9 +374,9 @@ def book(record):
 			# Invoiced since the link was sent: other apps' hooks would try to pay the order.
 			entry = create_entry(pr, record)
 		else:
-			before = entries_of(pr.name)
+			before, since = entries_of(pr), now_datetime()
 			redirect_to = run_payment_authorized_hooks(pr, record.stancer_id)
-			entry = entry_for(record.stancer_id) or _adopt_new_entry(pr.name, before, record.stancer_id)
+			entry = entry_for(record.stancer_id) or _adopt_new_entry(pr, before, since, record)
 			if not entry:
 				entry = create_entry(pr, record)
 	except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
@@ -431,18 +431,34 @@ def entry_for(stancer_id):
 	return frappe.db.get_value("Payment Entry", {"reference_no": stancer_id, "docstatus": 1}, "name")
 
 
-def entries_of(payment_request):
-	"""Submitted Payment Entries of a request: allocated to it, or keyed on its name (what
-	ERPNext's set_as_paid writes, which stays when ERPNext re-points the entry to an invoice)."""
+def entries_of(pr, since=None):
+	"""Submitted Payment Entries that may be the request's: allocated to it, keyed on its name
+	(what ERPNext's set_as_paid writes), or — with `since` — any entry of its party made in this
+	transaction since then. ERPNext re-points an entry to the invoice made from the order and
+	clears its request on the row; another version may key it otherwise: whatever an app's hook
+	books for the payment is still the party's entry made while the hook ran. (This transaction
+	holds the request's lock and reads its own snapshot: others' entries committed meanwhile are
+	not seen here.)"""
 	allocated = frappe.get_all(
 		"Payment Entry Reference",
-		filters={"payment_request": payment_request, "docstatus": 1},
+		filters={"payment_request": pr.name, "docstatus": 1},
 		pluck="parent",
 	)
-	keyed = frappe.get_all(
-		"Payment Entry", filters={"reference_no": payment_request, "docstatus": 1}, pluck="name"
-	)
-	return set(allocated) | set(keyed)
+	keyed = frappe.get_all("Payment Entry", filters={"reference_no": pr.name, "docstatus": 1}, pluck="name")
+	made = []
+	party = pr.get("party") or payment_request_info.customer_of(pr)
+	if since is not None and party:
+		made = frappe.get_all(
+			"Payment Entry",
+			filters={
+				"party_type": pr.get("party_type") or "Customer",
+				"party": party,
+				"docstatus": 1,
+				"creation": (">=", since),
+			},
+			pluck="name",
+		)
+	return set(allocated) | set(keyed) | set(made)
 
 
 def run_payment_authorized_hooks(pr, stancer_id):
@@ -459,14 +475,37 @@ def run_payment_authorized_hooks(pr, stancer_id):
 	return redirect if isinstance(redirect, str) and redirect != "no-redirection" else None
 
 
-def _adopt_new_entry(payment_request, before, stancer_id):
-	"""A Payment Entry a hook just made for this request becomes the record's, keyed on the id."""
-	new = sorted(entries_of(payment_request) - before)
+def _adopt_new_entry(pr, before, since, record):
+	"""A Payment Entry a hook just made for this request becomes the record's, keyed on the
+	Stancer id and given the gateway's mode of payment. Several (a hook booking twice) are
+	never guessed away: the one for the amount charged is kept and the record flagged."""
+	new = sorted(entries_of(pr, since) - before)
 	if not new:
 		return None
 	entry = new[0]
+	if len(new) > 1:
+		charged = flt(record.amount)
+		amounts = dict(
+			frappe.get_all(
+				"Payment Entry",
+				filters={"name": ("in", new)},
+				fields=["name", "received_amount"],
+				as_list=True,
+			)
+		)
+		entry = next((name for name in new if flt(amounts.get(name)) == charged), entry)
+		flag(
+			record,
+			_(
+				"Stancer payment {0}: other apps booked several Payment Entries for it ({1}); {2} is kept as its entry. Check the others."
+			).format(record.stancer_id, ", ".join(new), entry),
+		)
 	# The hook keyed it on the request's name; key it on the Stancer id, as our own entries are.
-	frappe.db.set_value("Payment Entry", entry, "reference_no", stancer_id, update_modified=False)
+	values = {"reference_no": record.stancer_id}
+	mode = gateway_records.mode_of_payment_of(pr.payment_gateway)
+	if mode and not frappe.db.get_value("Payment Entry", entry, "mode_of_payment"):
+		values["mode_of_payment"] = mode
+	frappe.db.set_value("Payment Entry", entry, values, update_modified=False)
 	return entry
 
 
@@ -484,6 +523,9 @@ def create_entry(pr, record):
 	book_amount_charged(entry, record)
 	entry.reference_no = record.stancer_id
 	entry.reference_date = nowdate()
+	entry.mode_of_payment = entry.get("mode_of_payment") or gateway_records.mode_of_payment_of(
+		pr.payment_gateway
+	)
 	entry.remarks = (entry.remarks or "") + "\n" + _("Stancer payment {0}").format(record.stancer_id)
 	entry.flags.ignore_permissions = True
 	entry.insert(ignore_permissions=True)

@@ -140,6 +140,7 @@ class StancerSettings(Document):
 			frappe.delete_doc("Payment Gateway Account", name, ignore_permissions=True, force=True)
 		if frappe.db.exists("Payment Gateway", gateway):
 			frappe.delete_doc("Payment Gateway", gateway, ignore_permissions=True, force=True)
+		gateway_records.drop_mode_of_payment(self.name)
 
 	# -- Stancer access -------------------------------------------------------------------
 

@@ -48,8 +48,12 @@ def shop_gateway_account(args):
 		return None
 	if not isinstance(args.get("dn"), str):
 		return None
-	shop = frappe.get_cached_doc("Webshop Settings") if is_installed("webshop") else None
-	if not shop or not shop.get("enabled") or not shop.get("enable_checkout"):
+	if not is_installed("webshop"):
+		return None
+	# Read from the table, not a cached document: a setting changed without a save (a patch,
+	# set_single_value) must not leave the shop paying through a gateway it no longer uses.
+	shop = frappe.db.get_singles_dict("Webshop Settings")
+	if not cint(shop.get("enabled")) or not cint(shop.get("enable_checkout")):
 		return None
 	account_name = shop.get("payment_gateway_account")
 	if not account_name:

@@ -119,10 +119,17 @@ def follow_refunds(settings, client, limit, found):
 		except errors.UnavailableError:
 			found["stopped"] = 1
 			return
-		except errors.StancerError as error:
+		except Exception as error:
+			# One refund ERPNext or Stancer refuses to move on never holds up the others: it is
+			# read last next time, with what went wrong.
 			frappe.db.rollback()
 			found["errors"] += 1
-			frappe.db.set_value(refunds.REFUND, name, "last_error", str(error)[:500], update_modified=False)
+			frappe.db.set_value(
+				refunds.REFUND,
+				name,
+				{"last_error": str(error)[:500], "last_checked": now_datetime()},
+				update_modified=False,
+			)
 			frappe.db.commit()
 			continue
 		found["refunds"] += 1
@@ -177,6 +184,8 @@ def recover_lost_attempts(settings, client, since, limit):
 	are not this site's). Returns how many were found again."""
 	found = 0
 	for payment in client.payments.iterate(created=int(since.timestamp()), limit=limit):
+		if payment.get("status") == "disputed":
+			flag_dispute(payment, settings, client)
 		unique_id, order_id = payment.get("unique_id"), payment.get("order_id")
 		if not unique_id or not order_id or frappe.db.exists(RECORD, unique_id):
 			continue
@@ -189,6 +198,17 @@ def recover_lost_attempts(settings, client, since, limit):
 			found += 1
 			sync_record(recovered, settings=settings, client=client)
 	return found
+
+
+def flag_dispute(payment, settings, client):
+	"""A booked payment the list shows disputed is recorded so (and flagged) with no extra call."""
+	record = frappe.db.get_value(
+		RECORD,
+		{"stancer_id": payment.get("id"), "stancer_settings": settings.name, "outcome": ("!=", "Disputed")},
+		"name",
+	)
+	if record:
+		sync_record(record, payment=payment, settings=settings, client=client)
 
 
 def summary(found):

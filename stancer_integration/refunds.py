@@ -18,6 +18,7 @@ The reconciliation follows open refunds afterwards; one the bank rejects has its
 and is flagged.
 """
 
+import time
 from datetime import timedelta
 
 import frappe
@@ -67,7 +68,8 @@ def cancel_authorization(record_name, cancel_request=False, reason=None):
 	refund_name = start(record_name, None, reason, None, False, cancel=True)
 	send(refund_name)
 	sync_record(record_name)
-	if cancel_request:
+	cancelled = frappe.db.get_value(REFUND, refund_name, "status") == "Authorization Cancelled"
+	if cancel_request and cancelled:
 		pr = frappe.get_doc("Payment Request", frappe.db.get_value(RECORD, record_name, "payment_request"))
 		if pr.docstatus == 1:
 			pr.cancel()
@@ -127,6 +129,9 @@ def start(record_name, amount, reason, credit_note, make_credit_note, cancel=Fal
 				"credit_note": note,
 				"reason": reason,
 				"is_cancellation": int(cancel),
+				# Unix time, for finding the refund at Stancer after a lost answer: `creation`
+				# is in the site's time zone, which the server's clock need not share.
+				"asked_at": int(time.time()),
 				"requested_by": frappe.session.user,
 				"stancer_settings": doc.stancer_settings,
 			}
@@ -164,6 +169,12 @@ def check_record(doc, cancel):
 		)
 	if doc.outcome != "Paid" or not doc.payment_entry:
 		frappe.throw(_("Only a paid payment, booked in the accounts, can be refunded."))
+	if frappe.db.get_value("Payment Entry", doc.payment_entry, "docstatus") != 1:
+		frappe.throw(
+			_(
+				"Payment Entry {0} of this payment is not submitted: book the payment again before refunding it, or refund it in Stancer's dashboard and book that by hand."
+			).format(doc.payment_entry)
+		)
 
 
 def given_back(record_name):
@@ -230,7 +241,7 @@ def checked_credit_note(doc, credit_note, make_credit_note, asked):
 		note = frappe.db.get_value(
 			"Sales Invoice",
 			credit_note,
-			["docstatus", "is_return", "customer", "outstanding_amount", "currency"],
+			["docstatus", "is_return", "customer", "outstanding_amount", "company", "debit_to"],
 			as_dict=True,
 		)
 		if not note or note.docstatus != 1 or not note.is_return:
@@ -242,6 +253,13 @@ def checked_credit_note(doc, credit_note, make_credit_note, asked):
 				_("Credit note {0} is for customer {1}, not {2}.").format(
 					credit_note, note.customer, doc.customer
 				)
+			)
+		paid = frappe.db.get_value("Payment Entry", doc.payment_entry, ["company", "paid_from"], as_dict=True)
+		if (note.company, note.debit_to) != (paid.company, paid.paid_from):
+			frappe.throw(
+				_(
+					"Credit note {0} is booked in {1}, account {2}; the payment was received in {3}, account {4}: choose a credit note of the same company and account."
+				).format(credit_note, note.company, note.debit_to, paid.company, paid.paid_from)
 			)
 		if flt(note.outstanding_amount) >= 0:
 			frappe.throw(_("Credit note {0} has nothing left to pay back.").format(credit_note))
@@ -311,18 +329,24 @@ def send(refund_name):
 			frappe.throw(_("Stancer could not be reached: nothing was refunded. Try again in a moment."))
 		try:
 			answer = client.refunds.create(payment=payment["id"], amount=None if cancel else doc.amount_minor)
-		except errors.UnavailableError as error:
-			if not error.maybe_processed:
+		except errors.StancerError as error:
+			if isinstance(error, errors.UnavailableError) and not error.maybe_processed:
 				not_sent(doc, str(error))
 				frappe.throw(_("Stancer could not be reached: nothing was refunded. Try again in a moment."))
+			if refused_by_stancer(error):
+				not_sent(doc, str(error))
+				frappe.throw(_("Stancer refused the refund: {0}").format(error.message))
+			# Anything else may have been made (a lost or garbled answer): look for it.
 			answer = claim(doc, client, payment["id"], str(error))
 			if answer is None:
 				return doc.name
-		except errors.StancerError as error:
-			not_sent(doc, str(error))
-			frappe.throw(_("Stancer refused the refund: {0}").format(error.message))
 	record_answer(doc.name, answer)
 	return doc.name
+
+
+def refused_by_stancer(error):
+	"""True when Stancer answered that it made nothing (a 4xx)."""
+	return isinstance(error, errors.APIError) and 400 <= (error.http_status or 0) < 500
 
 
 def payment_of(client, stancer_id):
@@ -359,7 +383,7 @@ def find_made(doc, at_stancer):
 			pluck="stancer_refund_id",
 		)
 	)
-	return rules.unclaimed(at_stancer, claimed, doc.amount_minor, int(get_datetime(doc.creation).timestamp()))
+	return rules.unclaimed(at_stancer, claimed, doc.amount_minor, doc.asked_at)
 
 
 def not_sent(doc, error):
@@ -393,13 +417,12 @@ def record_answer(refund_name, answer):
 					"Stancer reports refund {0} as {1}, a status this app does not know: check it by hand."
 				).format(doc.stancer_refund_id, answer.get("status")),
 			)
+		elif refused:
+			flag(doc, refused, again=True)
 		elif outcome is RefundOutcome.FAILED:
 			reverse(doc)
 		elif outcome is not RefundOutcome.CANCELED and not doc.payment_entry and not doc.needs_attention:
-			if refused:
-				flag(doc, refused)
-			else:
-				doc.payment_entry = book(doc)
+			doc.payment_entry = book(doc)
 		doc.save(ignore_permissions=True)
 		return doc
 
@@ -410,9 +433,14 @@ def record_answer(refund_name, answer):
 			raise
 		except Exception as error:
 			forget_transaction()
-			reason = _(
-				"Stancer refund {0} was made but its Payment Entry could not be booked: {1}. Book it by hand."
-			).format(answer.get("id"), error_text(error))
+			if rules.refund_outcome(answer.get("status")) is RefundOutcome.FAILED:
+				reason = _(
+					"Stancer refund {0} failed, so nothing was given back, but its Payment Entry could not be cancelled: {1}. Cancel it by hand."
+				).format(answer.get("id"), error_text(error))
+			else:
+				reason = _(
+					"Stancer refund {0} was made but its Payment Entry could not be booked: {1}. Book it by hand."
+				).format(answer.get("id"), error_text(error))
 			return in_fresh_transaction(lambda: work(refused=reason))
 
 	return with_lock_retries(attempt)
@@ -439,8 +467,9 @@ def from_timestamp(value):
 	return convert_utc_to_system_timezone(datetime.utcfromtimestamp(int(value))).replace(tzinfo=None)
 
 
-def flag(doc, reason):
-	if doc.needs_attention:
+def flag(doc, reason, again=False):
+	"""Flag a refund for the accountants, told once; `again` replaces an earlier reason."""
+	if doc.needs_attention and not again:
 		return
 	doc.needs_attention = 1
 	doc.attention_reason = reason
@@ -464,6 +493,7 @@ def reverse(doc):
 		_(
 			"Stancer refund {0} of {1} {2} failed: the money stayed with you. Its Payment Entry was cancelled; refund again or settle with the customer."
 		).format(doc.stancer_refund_id, doc.amount, doc.currency),
+		again=True,
 	)
 
 

@@ -12,6 +12,7 @@ import inspect
 import random
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 import frappe
 from frappe import _
@@ -374,7 +375,10 @@ def book(record):
 			# Invoiced since the link was sent: other apps' hooks would try to pay the order.
 			entry = create_entry(pr, record)
 		else:
-			before, since = entries_of(pr), now_datetime()
+			# The same read before and after the hooks: what only the second sees was made by
+			# them, in this transaction (others' entries committed meanwhile are not seen).
+			since = now_datetime() - timedelta(days=1)
+			before = entries_of(pr, since)
 			redirect_to = run_payment_authorized_hooks(pr, record.stancer_id)
 			entry = entry_for(record.stancer_id) or _adopt_new_entry(pr, before, since, record)
 			if not entry:
@@ -433,12 +437,11 @@ def entry_for(stancer_id):
 
 def entries_of(pr, since=None):
 	"""Submitted Payment Entries that may be the request's: allocated to it, keyed on its name
-	(what ERPNext's set_as_paid writes), or — with `since` — any entry of its party made in this
-	transaction since then. ERPNext re-points an entry to the invoice made from the order and
-	clears its request on the row; another version may key it otherwise: whatever an app's hook
-	books for the payment is still the party's entry made while the hook ran. (This transaction
-	holds the request's lock and reads its own snapshot: others' entries committed meanwhile are
-	not seen here.)"""
+	(what ERPNext's set_as_paid writes), or — with `since` — any payment received from its party
+	created since then. ERPNext re-points an entry to the invoice made from the order and clears
+	its request on the row; another version may key it otherwise: whatever an app's hook books for
+	the payment is still a payment received from the party, and the one the same read did not
+	show before the hook ran. Money paid back (a refund) is never one."""
 	allocated = frappe.get_all(
 		"Payment Entry Reference",
 		filters={"payment_request": pr.name, "docstatus": 1},
@@ -453,6 +456,7 @@ def entries_of(pr, since=None):
 			filters={
 				"party_type": pr.get("party_type") or "Customer",
 				"party": party,
+				"payment_type": "Receive",
 				"docstatus": 1,
 				"creation": (">=", since),
 			},

@@ -172,3 +172,10 @@ def test_only_method_spares_other_calls(api, faults):
 def test_only_method_is_checked(sandbox_url):
 	answer = requests.post(f"{sandbox_url}/_sandbox/faults", json={"only_method": "PUT"}, timeout=5)
 	assert answer.status_code == 400 and "only_method" in answer.text
+
+
+def test_garbled_answer_is_processed(api, faults):
+	faults(garble_after_processing_next=1, only_method="POST")
+	garbled = api.post("/v2/payments/", json={**BODY, "unique_id": "GARBLED-1"})
+	assert garbled.status_code == 200 and garbled.headers["Content-Type"].startswith("text/html")
+	assert len(api.get("/v2/payments/", params={"unique_id": "GARBLED-1"}).json()["payments"]) == 1

@@ -99,6 +99,8 @@ def handle(engine, request):
 			# Processed, then the answer is "lost": the client must look the object up.
 			raise _fault_error(503, "the request was processed but its answer was lost")
 		status = 200
+		if engine.faults.take(account_id, "garble_after_processing_next", request.method) is not None:
+			return Response("<html><body>Proxy says hello</body></html>", 200, mimetype="text/html")
 		return json_response(200, payload)
 	except ApiError as exc:
 		status = exc.status

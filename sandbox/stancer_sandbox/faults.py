@@ -8,7 +8,13 @@ import threading
 
 from stancer_sandbox.api_errors import ApiError
 
-COUNTERS = ("fail_next", "fail_after_processing_next", "fail_next_refund", "stick_next_payment")
+COUNTERS = (
+	"fail_next",
+	"fail_after_processing_next",
+	"garble_after_processing_next",
+	"fail_next_refund",
+	"stick_next_payment",
+)
 ALLOWED_FAIL_STATUS = (429, 500, 502, 503, 504)
 # "unavailable": the webhook API answers 404, as for an account Stancer offers no webhooks.
 WEBHOOK_MODES = ("drop", "duplicate", "unavailable", None)
@@ -22,6 +28,7 @@ class FaultSet:
 		"fail_next",
 		"fail_next_refund",
 		"fail_status",
+		"garble_after_processing_next",
 		"latency_ms",
 		"only_method",
 		"stick_next_payment",
@@ -33,6 +40,7 @@ class FaultSet:
 		self.fail_next = 0
 		self.fail_status = 503
 		self.fail_after_processing_next = 0
+		self.garble_after_processing_next = 0  # processed, then a 200 that is not JSON (a proxy's page)
 		self.fail_next_refund = 0  # the bank rejects the next refund when it is sent
 		self.only_method = None  # "POST": fail_next and fail_after_processing_next spare other calls
 		self.webhooks = None

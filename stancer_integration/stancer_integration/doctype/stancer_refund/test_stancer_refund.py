@@ -8,6 +8,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import frappe
+from erpnext.accounts.doctype.payment_entry.payment_entry import PaymentEntry
 from frappe.utils import flt
 
 from stancer_integration import reconciliation, refunds
@@ -22,6 +23,7 @@ from stancer_integration.stancer_integration.doctype.stancer_payment.test_stance
 )
 from stancer_integration.stancer_integration.doctype.stancer_payment.test_trust import sandbox_admin
 from stancer_integration.tests.helpers import (
+	make_company,
 	make_payment_request,
 	make_sales_invoice,
 	make_settings,
@@ -142,14 +144,19 @@ class TestRefunds(CheckoutCase):
 			record.refund(amount=5)
 		self.assertEqual(self.at_stancer(record, self.later), [])
 
-	def test_lost_answer_makes_one_refund_and_one_entry(self):
+	def refund_with_answer_unread(self, **fault):
+		"""A refund of 15 whose POST Stancer processes but whose answer is not read (`fault`):
+		one refund at Stancer, claimed and booked once."""
 		record = self.paid()
-		faults(self.own, fail_after_processing_next=1, only_method="POST")
+		faults(self.own, only_method="POST", **fault)
 		record.refund(amount=15)
 		(refund,) = self.refunds_of(record)
 		self.assertEqual(refund.status, "To Refund")
 		self.assertEqual([r["id"] for r in self.at_stancer(record)], [refund.stancer_refund_id])
 		self.assertRefundEntry(refund, 15.0)
+
+	def test_lost_answer_makes_one_refund_and_one_entry(self):
+		self.refund_with_answer_unread(fail_after_processing_next=1)
 
 	def test_lost_answer_nobody_can_read_back_is_claimed_by_the_reconciliation(self):
 		record = self.paid()
@@ -250,6 +257,81 @@ class TestRefunds(CheckoutCase):
 		self.assertEqual(self.at_stancer(record), [])
 		# Nothing is booked for the dispute: the payment's own entry stays.
 		self.assertEqual(frappe.db.get_value("Payment Entry", record.payment_entry, "docstatus"), 1)
+
+	# -- what a review found ------------------------------------------------------------------------
+
+	def test_lost_answer_is_found_whatever_the_site_time_zone(self):
+		"""`creation` is in the site's time zone; a server clock in another must not hide the
+		refund a lost answer made (and let it be made twice)."""
+		frappe.set_user("Administrator")
+		zone = frappe.db.get_single_value("System Settings", "time_zone")
+		far = "Pacific/Kiritimati" if zone != "Pacific/Kiritimati" else "Pacific/Pago_Pago"
+		frappe.db.set_single_value("System Settings", "time_zone", far)
+		frappe.db.commit()
+		frappe.clear_cache()
+		try:
+			frappe.set_user(MANAGER)
+			self.refund_with_answer_unread(fail_after_processing_next=1)
+		finally:
+			frappe.set_user("Administrator")
+			frappe.db.set_single_value("System Settings", "time_zone", zone)
+			frappe.db.commit()
+			frappe.clear_cache()
+
+	def test_garbled_answer_is_looked_up_not_taken_for_a_refusal(self):
+		self.refund_with_answer_unread(garble_after_processing_next=1)
+
+	def test_failed_refund_whose_entry_cannot_be_cancelled_is_flagged_and_holds_up_nothing(self):
+		record = self.paid()
+		faults(self.own, fail_next_refund=1)
+		record.refund(amount=20)
+		other = self.paid()
+		other.refund(amount=5)
+		sandbox_admin("clock", advance=3601)
+		frappe.set_user("Administrator")
+		closed = frappe.ValidationError("Accounting Period is closed")
+		with patch.object(PaymentEntry, "cancel", side_effect=closed):
+			reconciliation.reconcile(self.own, min_age=timedelta(0))
+		(failing,) = self.refunds_of(record)
+		(fine,) = self.refunds_of(other)
+		self.assertEqual((failing.status, failing.needs_attention, failing.entry_reversed), ("Failed", 1, 0))
+		self.assertIn("could not be cancelled", failing.attention_reason)
+		self.assertEqual(frappe.db.get_value("Payment Entry", failing.payment_entry, "docstatus"), 1)
+		self.assertEqual(fine.status, "Sent to Bank")
+
+	def test_credit_note_of_another_company_is_refused_before_sending(self):
+		frappe.set_user("Administrator")
+		make_company("Refund Other SAS", "ROS")
+		invoice = make_sales_invoice("Stancer Buyer", 40.0, company="Refund Other SAS")
+		from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+
+		note = make_sales_return(invoice.name)
+		note.insert()
+		note.submit()
+		frappe.db.commit()
+		frappe.set_user(MANAGER)
+		record = self.paid()
+		with self.assertRaisesRegex(frappe.ValidationError, "same company and account"):
+			record.refund(credit_note=note.name)
+		self.assertEqual(self.at_stancer(record), [])
+
+	def test_refund_of_a_payment_whose_entry_was_cancelled_is_refused(self):
+		record = self.paid()
+		frappe.set_user("Administrator")
+		frappe.get_doc("Payment Entry", record.payment_entry).cancel()
+		frappe.db.commit()
+		frappe.set_user(MANAGER)
+		with self.assertRaisesRegex(frappe.ValidationError, "not submitted"):
+			record.refund(amount=5)
+		self.assertEqual(self.at_stancer(record), [])
+
+	def test_dispute_on_a_booked_payment_is_found_by_the_reconciliation(self):
+		record = self.paid()
+		sandbox_admin("payment_status", payment=record.stancer_id, status="disputed")
+		frappe.set_user("Administrator")
+		reconciliation.reconcile(self.own, min_age=timedelta(0))
+		record.reload()
+		self.assertEqual((record.outcome, record.needs_attention), ("Disputed", 1))
 
 	# -- cancelled authorizations -------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
-"""The payment link and the return address, answered ahead of Frappe's website page machinery.
+"""The payment link and the return address, answered ahead of Frappe's website machinery.
 
 Their usual answer is a redirect (to Stancer's page, to the success page), which needs no page
-rendering: sent straight out, a customer's click costs about what the app does. Any other
-answer (failed, received, pending…) is rendered by the page itself, with the site's look; a
-link or address that names nothing gets a small 404 of its own.
+rendering. `answer_early` (a `before_request` hook) makes the answer before Frappe resolves the
+website route — which builds every app's dynamic routes on each request, most of a click's
+time — and sends a redirect or a 404 straight out. Any other answer (failed, received,
+pending…) is rendered by the page itself, with the site's look, from the answer already made:
+`StancerPages` (a `page_renderer`) hands it to the page.
 """
 
 from html import escape
@@ -12,11 +14,42 @@ import frappe
 from frappe import _
 from frappe.website.page_renderers.template_page import TemplatePage
 from frappe.website.utils import build_response
+from werkzeug.exceptions import HTTPException
 
 from stancer_integration.templates.pages import stancer_checkout, stancer_return
 
 PAGES = {"stancer_checkout": stancer_checkout, "stancer_return": stancer_return}
 NO_STORE = {"Cache-Control": "no-store, no-cache, must-revalidate"}
+
+
+class Answered(HTTPException):
+	"""A response made in `before_request`: Frappe's application returns an HTTPException as
+	it is, so the website routing never runs."""
+
+	def __init__(self, response):
+		super().__init__(response=response)
+
+
+def answer_early():
+	"""before_request hook (guest customers' clicks): answer the app's two pages before routing."""
+	request = frappe.local.request
+	if request.method not in ("GET", "HEAD"):
+		return
+	path = request.path.strip("/ ")
+	page = PAGES.get(path)
+	if page is None:
+		return
+	try:
+		result = page.answer()
+	except frappe.PageDoesNotExistError:
+		raise Answered(build_response(path, not_found(), 404, dict(NO_STORE))) from None
+	except Exception as error:
+		# Shown by the website machinery as before (a rate limit's 429, say), not made again.
+		frappe.flags.stancer_page_error = error
+		return
+	if page.is_redirect(result):
+		raise Answered(build_response(path, "", 302, dict(NO_STORE, Location=result.location)))
+	frappe.flags.stancer_page_answer = result
 
 
 class StancerPages:
@@ -31,6 +64,10 @@ class StancerPages:
 
 	def render(self):
 		page = PAGES[self.path]
+		if frappe.flags.stancer_page_error:
+			raise frappe.flags.stancer_page_error
+		if frappe.flags.stancer_page_answer:
+			return TemplatePage(self.path, self.http_status_code).render()
 		try:
 			result = page.answer()
 		except frappe.PageDoesNotExistError:

@@ -15,6 +15,8 @@ doctype_js = {"Payment Request": "public/js/payment_request.js"}
 # The payment link and return address answered ahead of the page machinery (a redirect is
 # their usual answer); other answers are rendered by their pages in templates/pages.
 page_renderer = ["stancer_integration.fast_pages.StancerPages"]
+# …and made before the website route is resolved: a redirect or a 404 goes straight out.
+before_request = ["stancer_integration.fast_pages.answer_early"]
 
 # The shop's Pay button: a shopper pays their own order through Stancer without "create"
 # permission on Payment Request; anything else goes on to ERPNext's method unchanged.

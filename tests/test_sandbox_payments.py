@@ -232,6 +232,34 @@ def test_saved_refused_card_refuses(sandbox, account, api, pay_page):
 	assert renewal["status"] == "refused" and renewal["response"] == "51"
 
 
+def test_saved_card_behaviour_can_change_after_paying(sandbox, account, api, pay_page):
+	"""A card that paid once is refused later (no funds, reported lost), then accepted again."""
+	customer = api.post("/v2/customers/", json={"email": "c@example.org"}).json()
+	first = _paid(sandbox, account, api, pay_page, customer=customer["id"])
+	assert first["status"] == "to_capture"
+	card_id = first["card"]["id"]
+	body = {"amount": 1990, "currency": "eur", "card": card_id, "customer": customer["id"]}
+	for response in ("51", "41"):
+		changed = requests.post(
+			f"{sandbox.url}/_sandbox/card_behaviour", json={"card": card_id, "response": response}, timeout=5
+		)
+		assert changed.status_code == 200 and changed.json()["id"] == card_id
+		renewal = api.post("/v2/payments/", json=body).json()
+		assert renewal["status"] == "refused" and renewal["response"] == response
+	requests.post(
+		f"{sandbox.url}/_sandbox/card_behaviour", json={"card": card_id, "response": "00"}, timeout=5
+	)
+	assert api.post("/v2/payments/", json=body).json()["status"] == "to_capture"
+	unknown = requests.post(
+		f"{sandbox.url}/_sandbox/card_behaviour", json={"card": "card_nope", "response": "51"}, timeout=5
+	)
+	assert unknown.status_code == 404
+	bad = requests.post(
+		f"{sandbox.url}/_sandbox/card_behaviour", json={"card": card_id, "response": 5}, timeout=5
+	)
+	assert bad.status_code == 400
+
+
 def test_saved_card_needs_a_customer_and_the_right_account(sandbox, account, api, pay_page):
 	first = _paid(sandbox, account, api, pay_page)
 	card_id = first["card"]["id"]

@@ -8,6 +8,7 @@ import json
 
 from werkzeug.wrappers import Response
 
+from stancer_sandbox import cards as test_cards
 from stancer_sandbox import lifecycle, pages
 from stancer_sandbox.api import json_response
 from stancer_sandbox.api_errors import ApiError
@@ -77,6 +78,27 @@ def _payment_status(engine, request):
 		return payment.to_json(part.cards)
 
 
+def _card_behaviour(engine, request):
+	"""Change what a new charge of a saved card does (the bank refuses it from now on, with the
+	given `response` code: "51" no funds, "41" lost, "43" stolen, "54" expired…; "00" accepts it
+	again): a card that paid once and is refused on renewal is tested with it."""
+	if request.method != "POST":
+		raise ApiError(405, "Use POST to change a card's behaviour")
+	body = _body(request)
+	response = body.get("response")
+	if not isinstance(response, str) or not response.isdigit() or not 2 <= len(response) <= 4:
+		raise ApiError(400, 'Invalid `response`: a bank response code such as "51" or "00"')
+	card_id = str(body.get("card") or "")
+	with engine.store.lock:
+		for part in engine.store.partitions():
+			card = part.cards.get(card_id)
+			if card is not None:
+				card.outcome = test_cards.SUCCESS if response == "00" else test_cards.REFUSED
+				card.response = response
+				return card.to_json()
+	raise ApiError(404, f"No card `{card_id}`")
+
+
 def _deliveries(engine, request):
 	return {"deliveries": engine.webhooks.deliveries(), "pending": engine.webhooks.pending()}
 
@@ -92,6 +114,7 @@ ROUTES = {
 	"/_sandbox/clock": _clock,
 	"/_sandbox/deliveries": _deliveries,
 	"/_sandbox/payment_status": _payment_status,
+	"/_sandbox/card_behaviour": _card_behaviour,
 	"/_sandbox/health": _health,
 }
 

@@ -6,9 +6,12 @@ Runs inside a bench (frappe, the app on a site, gunicorn installed):
     ../env/bin/python /path/to/stancer_integration/benchmarks/bench_pages.py --site SITE [--rounds 30]
 
 In one run, with 2 gunicorn workers: the median of `GET /api/method/ping`, of a forged link's 404,
-and of a working link's redirect to Stancer's page (a new Payment Request each round, so each
-makes a Stancer payment on the sandbox, which runs in this process). Goals: the redirect at most
-3× ping, the forged link at most 2× ping. It commits documents: use a test site.
+of a working link's redirect to Stancer's page (a new Payment Request each round, so each
+makes a Stancer payment on the sandbox, which runs in this process), and of the return
+address's redirect to the success page once the customer paid on the sandbox's page: the first
+one reads the payment from Stancer and books it (ERPNext's Payment Entry), a second one (a
+reload, or a webhook came first) finds it booked. Goals: the redirects at most 3× ping, the
+forged link at most 2× ping. It commits documents: use a test site.
 """
 
 import statistics
@@ -38,10 +41,10 @@ def run(rounds):
 	server = helpers.Gunicorn(workers=2)
 	site = {"X-Frappe-Site-Name": frappe.local.site}
 
-	def timed(path):
+	def timed(path, keep=False):
 		start = time.perf_counter()
 		answer = requests.get(server.url + path, headers=site, allow_redirects=False, timeout=60)
-		return time.perf_counter() - start, answer.status_code
+		return time.perf_counter() - start, answer if keep else answer.status_code
 
 	try:
 		for _ in range(5):  # warm the workers up
@@ -49,13 +52,23 @@ def run(rounds):
 			timed("/stancer_checkout?token=forged")
 		ping = [timed("/api/method/ping") for _ in range(rounds)]
 		forged = [timed("/stancer_checkout?token=forged") for _ in range(rounds)]
-		redirect = [timed(urlsplit(link).path + "?" + urlsplit(link).query) for link in links]
+		# One kind of click at a time, so no kind's work (a booking) weighs on another's figure.
+		opened = [timed(urlsplit(link).path + "?" + urlsplit(link).query, keep=True) for link in links]
+		redirect = [(spent, answer.status_code) for spent, answer in opened]
+		paid = [
+			urlsplit(helpers.pay_on_page(answer.headers["Location"], "4242424242424242"))
+			for _, answer in opened
+		]
+		returns = [timed(back.path + "?" + back.query) for back in paid]
+		again = [timed(back.path + "?" + back.query) for back in paid]
 	finally:
 		server.stop()
 		update_site_config("stancer_rate_limit", limit)
 	assert {code for _, code in ping} == {200}
 	assert {code for _, code in forged} == {404}
 	assert {code for _, code in redirect} == {302}
+	assert {code for _, code in returns} == {302}
+	assert {code for _, code in again} == {302}
 
 	def ms(values):
 		return statistics.median(spent for spent, _ in values) * 1000
@@ -64,6 +77,12 @@ def run(rounds):
 	print(f"forged link (404), median: {ms(forged):.1f} ms, {ms(forged) / ms(ping):.1f}x ping (goal <= 2)")
 	print(
 		f"working link (302), median: {ms(redirect):.1f} ms, {ms(redirect) / ms(ping):.1f}x ping (goal <= 3)"
+	)
+	print(
+		f"return after paying, booking it (302), median: {ms(returns):.1f} ms, {ms(returns) / ms(ping):.1f}x ping"
+	)
+	print(
+		f"return once booked (302), median: {ms(again):.1f} ms, {ms(again) / ms(ping):.1f}x ping (goal <= 3)"
 	)
 
 

@@ -28,11 +28,15 @@ def _row_filters(customer, settings):
 
 def get_reference(customer, settings):
 	"""The row (dict) for this customer and Stancer account/mode, or None."""
-	rows = frappe.get_all(
-		CHILD_DOCTYPE,
-		filters=_row_filters(customer, settings),
-		fields=["name", "stancer_customer_id", "payment_method_id", "mode"],
-		limit=1,
+	# A plain query: every click of a link reads it.
+	rows = frappe.db.sql(
+		"""select name, stancer_customer_id, payment_method_id, mode
+		from `tabStancer Customer Reference`
+		where parenttype = 'Customer' and parent = %s and parentfield = %s
+			and stancer_settings = %s and public_key = %s
+		limit 1""",
+		(customer, TABLE_FIELD, settings.name, settings.public_key),
+		as_dict=True,
 	)
 	return rows[0] if rows else None
 

@@ -32,7 +32,15 @@ FIELDS = (
 def read(name, lock=False):
 	"""The Payment Request's values; with `lock`, its row is locked until the transaction ends:
 	the one lock every checkout and every recording of its payments takes first."""
-	return frappe.db.get_value("Payment Request", name, FIELDS, as_dict=True, for_update=lock)
+	# A plain query: every click of a link and every recording reads it.
+	rows = frappe.db.sql(
+		"select {} from `tabPayment Request` where name = %s{}".format(
+			", ".join(f"`{field}`" for field in FIELDS), " for update" if lock else ""
+		),
+		name,
+		as_dict=True,
+	)
+	return rows[0] if rows else None
 
 
 def lock(name):
@@ -43,14 +51,17 @@ def settings_for_gateway(payment_gateway):
 	"""The Stancer Settings behind a Payment Gateway, or None when it is not a Stancer one."""
 	if not payment_gateway:
 		return None
-	gateway = frappe.db.get_value(
+	# Both read from Frappe's document cache (every click reads them; a save clears it). The
+	# cached settings hold no secret: Password fields are read from their own table.
+	gateway = frappe.get_cached_value(
 		"Payment Gateway", payment_gateway, ["gateway_settings", "gateway_controller"], as_dict=True
 	)
 	if not gateway or gateway.gateway_settings != "Stancer Settings" or not gateway.gateway_controller:
 		return None
-	if not frappe.db.exists("Stancer Settings", gateway.gateway_controller):
+	try:
+		return frappe.get_cached_doc("Stancer Settings", gateway.gateway_controller)
+	except frappe.DoesNotExistError:
 		return None
-	return frappe.get_doc("Stancer Settings", gateway.gateway_controller)
 
 
 def customer_of(pr):
@@ -68,6 +79,23 @@ def customer_language(pr):
 	if not language and pr.get("email_to") and frappe.get_meta("Contact").has_field("language"):
 		language = frappe.db.get_value("Contact", {"email_id": pr.email_to}, "language")
 	return language or None
+
+
+def language_of_request(name):
+	"""`customer_language` of a Payment Request named `name`: one read when the request names
+	its Customer (the usual case, on every click of its link)."""
+	row = frappe.db.sql(
+		"""select pr.party_type, pr.party, pr.email_to, pr.reference_doctype, pr.reference_name,
+			customer.language
+		from `tabPayment Request` pr
+		left join `tabCustomer` customer on pr.party_type = 'Customer' and customer.name = pr.party
+		where pr.name = %s""",
+		name,
+		as_dict=True,
+	)
+	if not row:
+		return None
+	return row[0].language or customer_language(row[0])
 
 
 def amount_due(pr):

@@ -12,6 +12,7 @@ from stancer_integration.error_messages import error_message
 from stancer_integration.permissions import as_administrator
 from stancer_integration.settlement import (
 	RECORD,
+	Settlement,
 	in_fresh_transaction,
 	sync_record,
 	update_record,
@@ -19,6 +20,7 @@ from stancer_integration.settlement import (
 )
 from stancer_integration.site_references import attempt_unique_id
 from stancer_integration.stancer import errors, money
+from stancer_integration.stancer.statuses import is_final
 from stancer_integration.stancer.validation import stable_reference
 
 
@@ -27,13 +29,7 @@ def speak_customers_language(payment_request):
 	returns it, or None when the request's customer has none."""
 	if not payment_request or not isinstance(payment_request, str):
 		return None
-	pr = frappe.db.get_value(
-		"Payment Request",
-		payment_request,
-		["party_type", "party", "email_to", "reference_doctype", "reference_name"],
-		as_dict=True,
-	)
-	language = payment_request_info.customer_language(pr) if pr else None
+	language = payment_request_info.language_of_request(payment_request)
 	if language:
 		frappe.local.lang = language
 	return language
@@ -112,6 +108,24 @@ def find_attempt(client, settings, unique_id, order_id):
 	return client.payments.find_by_unique_id(unique_id)
 
 
+def settled(record_name, record):
+	"""What a record settled for good already says (a reload, the back button, a webhook that
+	came first): nothing Stancer says of it now changes what the customer is shown. None while
+	it is open, or paid and not booked yet."""
+	outcome = (record.outcome or "pending").lower()
+	if not is_final(outcome) or (
+		outcome == "paid" and not record.payment_entry and not record.needs_attention
+	):
+		return None
+	return Settlement(
+		record_name,
+		record.payment_request,
+		record.outcome,
+		record.payment_entry,
+		bool(record.needs_attention),
+	)
+
+
 def handle_return(ref, payment_request=None, record_name=None):
 	"""The customer is back from Stancer: ask Stancer (never the query string), record, answer.
 	`record_name` is the record `ref` names, when the caller looked it up already."""
@@ -125,12 +139,22 @@ def handle_return(ref, payment_request=None, record_name=None):
 		if not record_name:
 			raise frappe.PageDoesNotExistError
 		record = frappe.db.get_value(
-			RECORD, record_name, ["payment_request", "stancer_settings", "link_token"], as_dict=True
+			RECORD,
+			record_name,
+			[
+				"payment_request",
+				"stancer_settings",
+				"link_token",
+				"outcome",
+				"payment_entry",
+				"needs_attention",
+			],
+			as_dict=True,
 		)
-		settings = frappe.get_doc("Stancer Settings", record.stancer_settings)
+		settings = frappe.get_cached_doc("Stancer Settings", record.stancer_settings)
 		retry = payment_links.checkout_url(record.payment_request, record.link_token or None)
 		try:
-			result = sync_record(record_name, settings=settings)
+			result = settled(record_name, record) or sync_record(record_name, settings=settings)
 		except errors.UnavailableError:
 			frappe.db.rollback()
 			return Checkout(

@@ -11,7 +11,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
-from stancer_integration import customers, payment_links, payment_request_info
+from stancer_integration import customers, payment_links, payment_request_info, saved_cards
 from stancer_integration.error_messages import error_message
 from stancer_integration.permissions import as_administrator
 from stancer_integration.settlement import (
@@ -24,7 +24,7 @@ from stancer_integration.settlement import (
 from stancer_integration.site_references import attempt_unique_id
 from stancer_integration.stancer import errors, money, references
 from stancer_integration.stancer.statuses import Outcome, is_intent, object_outcome
-from stancer_integration.stancer.validation import shorten_description, stable_reference
+from stancer_integration.stancer.validation import stable_reference
 
 # Attempts that still stand: one waiting for the customer, or one the bank authorized and the
 # merchant captures later (the customer has paid: never ask them again).
@@ -162,7 +162,7 @@ def _pay(pr, settings, client, token, lang):
 		fields = dict(
 			amount=amount_minor,
 			currency=pr.currency,
-			description=shorten_description(pr.subject or pr.reference_name, fallback=pr.name),
+			description=saved_cards.checkout_description(pr),
 			order_id=order_id,
 			capture=settings.capture_mode == "Immediately",
 			three_d_secure=bool(settings.three_d_secure),

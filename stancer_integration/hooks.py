@@ -10,7 +10,11 @@ app_license = "mit"
 required_apps = ["frappe/erpnext", "frappe/payments"]
 
 # The payment link on ERPNext's Payment Request form (Copy, Send Again), without a core edit.
-doctype_js = {"Payment Request": "public/js/payment_request.js"}
+doctype_js = {
+	"Payment Request": "public/js/payment_request.js",
+	# The saved cards (brand, last 4, read from Stancer) and Forget, on the Stancer tab.
+	"Customer": "public/js/customer.js",
+}
 
 # The payment link and return address answered ahead of the page machinery (a redirect is
 # their usual answer); other answers are rendered by their pages in templates/pages.
@@ -44,6 +48,10 @@ doc_events = {
 		# Authorize now, capture later: delivering the order takes the money.
 		"on_submit": "stancer_integration.authorizations.on_delivery",
 	},
+	"Sales Invoice": {
+		# A Stancer subscription's invoice: its saved card is charged by a job after the commit.
+		"on_submit": "stancer_integration.renewals.on_invoice_submit",
+	},
 	"Customer": {
 		# The Stancer ids on a Customer are written by the app only.
 		"validate": "stancer_integration.overrides.customer.keep_references_read_only",
@@ -55,6 +63,8 @@ doc_events = {
 scheduler_events = {
 	# Each account's own interval (Stancer Settings, "Reconcile every") is honoured inside.
 	"cron": {"* * * * *": ["stancer_integration.reconciliation.run"]},
+	# Renewals whose job was lost with its worker.
+	"hourly": ["stancer_integration.renewals.sweep"],
 }
 
 # Dokos retries a failed notification through this hook (untested here: Dokos is not available).

@@ -18,7 +18,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, now_datetime, nowdate
 
-from stancer_integration import gateway_records, notifications, payment_request_info
+from stancer_integration import gateway_records, notifications, payment_request_info, saved_cards
 from stancer_integration.permissions import as_administrator
 from stancer_integration.stancer import errors, money
 from stancer_integration.stancer.statuses import (
@@ -240,6 +240,7 @@ def settle_locked(record_name, payment, refused=None):
 		save_if_changed(record, before)
 		return _result(result, record)
 	update_record(record, payment)
+	saved_cards.after_update(record, payment, before["outcome"])
 	if record.payment_entry and record.outcome == "Disputed" and not record.needs_attention:
 		flag(
 			record,

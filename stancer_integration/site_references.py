@@ -25,3 +25,10 @@ def customer_external_id(customer):
 	"""The external_id under which this site's Customer is known at Stancer."""
 	created = frappe.db.get_value("Customer", customer, "creation")
 	return references.keyed_reference(site_secret(), "customer", customer, created)
+
+
+def renewal_unique_id(doctype, name):
+	"""The unique_id of the one saved-card charge for a document a subscription bills (its
+	Sales Invoice on ERPNext; the request's reference on Dokos)."""
+	created = frappe.db.get_value(doctype, name, "creation")
+	return references.renewal_unique_id(site_secret(), name, created)

@@ -36,6 +36,16 @@ def attempt_unique_id(site_secret, payment_request, created, attempt):
 	return reference
 
 
+def renewal_unique_id(site_secret, invoice, created):
+	"""The unique_id of the one charge of a saved card for `invoice` (a subscription renewal):
+	the same on every run of the renewal on this site, so Stancer refuses a second charge
+	(409) and a retry finds the first; another site makes another."""
+	digest = site_digest(site_secret, "renewal", invoice, created)
+	reference = stable_reference(f"{invoice}-R-{digest}")
+	assert len(reference) <= MAX_ID_LENGTH
+	return reference
+
+
 def keyed_reference(site_secret, kind, name, created):
 	"""A reference for an object of this site (a customer, say): its name and this site's
 	digest, within Stancer's 36 characters."""

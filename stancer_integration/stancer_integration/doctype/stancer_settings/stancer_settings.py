@@ -262,6 +262,18 @@ class StancerSettings(Document):
 			frappe.throw(_("Payment Request {0} does not exist.").format(reference_name))
 		return payment_links.checkout_url(reference_name)
 
+	# Dokos' contract for charging a saved method (subscriptions); untested here, Dokos is not
+	# available. Both end in renewals, where a document is charged once whoever asks.
+	def immediate_payment_processing(self, reference, customer=None, **kwargs):
+		from stancer_integration.renewals import immediate_payment_processing
+
+		return immediate_payment_processing(self, reference, customer, **kwargs)
+
+	def can_make_immediate_payment(self, payment_request):
+		from stancer_integration.renewals import can_make_immediate_payment
+
+		return can_make_immediate_payment(self, payment_request)
+
 	def on_payment_request_submission(self, payment_request):
 		"""True: ERPNext then makes the payment URL and sends it by e-mail."""
 		self.validate_transaction_currency(payment_request.currency)

@@ -86,3 +86,31 @@ def test_test_key_cannot_see_live_objects(sandbox, account):
 
 def test_health(sandbox_url):
 	assert requests.get(f"{sandbox_url}/_sandbox/health", timeout=5).json()["status"] == "ok"
+
+
+def test_hosted_page_shows_the_merchants_name(sandbox, sandbox_url):
+	keys = requests.post(
+		f"{sandbox_url}/_sandbox/accounts", json={"name": "Boulangerie <Dupont>"}, timeout=5
+	).json()
+	payment = requests.post(
+		f"{sandbox_url}/v2/payments/",
+		json={"amount": 1000, "currency": "eur"},
+		auth=(keys["secret_key"], ""),
+		timeout=5,
+	).json()
+	page = requests.get(f"{sandbox_url}/{keys['public_key']}/{payment['id']}", timeout=5).text
+	assert '<p class="merchant">Boulangerie &lt;Dupont&gt;</p>' in page
+	unnamed = sandbox.create_account()
+	other = requests.post(
+		f"{sandbox_url}/v2/payments/",
+		json={"amount": 1000, "currency": "eur"},
+		auth=(unnamed["secret_key"], ""),
+		timeout=5,
+	).json()
+	assert (
+		'class="merchant"'
+		not in requests.get(f"{sandbox_url}/{unnamed['public_key']}/{other['id']}", timeout=5).text
+	)
+	for bad in ("", "x" * 65, 3):
+		answer = requests.post(f"{sandbox_url}/_sandbox/accounts", json={"name": bad}, timeout=5)
+		assert answer.status_code == 400

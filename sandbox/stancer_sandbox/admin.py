@@ -34,7 +34,10 @@ def _accounts(engine, request):
 	live = body.get("live", False)
 	if not isinstance(live, bool):
 		raise ApiError(400, "Invalid `live`: must be true or false")
-	return engine.create_account(live=live)
+	name = body.get("name")
+	if name is not None and (not isinstance(name, str) or not 0 < len(name) <= 64):
+		raise ApiError(400, "Invalid `name`: 1 to 64 characters")
+	return engine.create_account(live=live, name=name)
 
 
 def _faults(engine, request):

@@ -69,8 +69,8 @@ class Engine:
 			self._sweeper.join(timeout=2)
 		self.webhooks.stop()
 
-	def create_account(self, live=False):
-		return self.store.create_account(self.clock.timestamp()).keys(live)
+	def create_account(self, live=False, name=None):
+		return self.store.create_account(self.clock.timestamp(), name=name).keys(live)
 
 	# -- time ----------------------------------------------------------------------------------
 

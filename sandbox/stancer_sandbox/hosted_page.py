@@ -27,7 +27,12 @@ class Target:
 
 	def summary(self):
 		source = self.payment or self.intent
-		return {"amount": source.amount, "currency": source.currency, "description": source.description}
+		return {
+			"amount": source.amount,
+			"currency": source.currency,
+			"description": source.description,
+			"merchant": self.part.merchant_name,
+		}
 
 	def return_url(self):
 		return (self.payment or self.intent).return_url

@@ -74,6 +74,7 @@ STYLE = (
 	"body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#222;margin:0;padding:2rem 1rem}"
 	"main{max-width:26rem;margin:auto;background:#fff;border-radius:8px;padding:1.5rem;"
 	"box-shadow:0 1px 4px rgba(0,0,0,.15)}"
+	".merchant{font-weight:600;color:#555;margin:0 0 .5rem}"
 	"h1{font-size:1.3rem;margin:0 0 1rem}.amount{font-size:1.6rem;font-weight:600;margin:.2rem 0 1rem}"
 	"label{display:block;margin:.7rem 0 .2rem;font-size:.9rem}"
 	"input{width:100%;box-sizing:border-box;padding:.55rem;font-size:1rem;border:1px solid #bbb;border-radius:4px}"
@@ -109,8 +110,10 @@ def _page(lang, title, body, status_code=None):
 
 def _summary(lang, payment):
 	text = escape(payment.get("description") or "")
+	merchant = payment.get("merchant")
 	return (
-		f"<h1>{escape(TEXT[lang]['title'])}</h1>"
+		(f'<p class="merchant">{escape(merchant)}</p>' if merchant else "")
+		+ f"<h1>{escape(TEXT[lang]['title'])}</h1>"
 		+ (f"<p>{text}</p>" if text else "")
 		+ f'<div class="amount">{escape(money(lang, payment["amount"], payment["currency"]))}</div>'
 	)

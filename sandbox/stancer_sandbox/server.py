@@ -88,9 +88,10 @@ class SandboxServer:
 			host = f"[{host}]"
 		return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
-	def create_account(self, live=False):
-		"""A new account: `{"account_id", "public_key", "secret_key"}` of the asked mode."""
-		keys = self.engine.create_account(live=live)
+	def create_account(self, live=False, name=None):
+		"""A new account: `{"account_id", "public_key", "secret_key"}` of the asked mode; `name`
+		is the merchant's name its hosted page shows."""
+		keys = self.engine.create_account(live=live, name=name)
 		return {name: keys[name] for name in ("account_id", "public_key", "secret_key")}
 
 	def account_keys(self, account_id, live=False):

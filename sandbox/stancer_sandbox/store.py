@@ -19,10 +19,11 @@ DEMO_ACCOUNT = {
 
 
 class Account:
-	__slots__ = ("account_id", "created", "public_live", "public_test", "secret_live", "secret_test")
+	__slots__ = ("account_id", "created", "name", "public_live", "public_test", "secret_live", "secret_test")
 
-	def __init__(self, account_id, secret_test, public_test, secret_live, public_live, created):
+	def __init__(self, account_id, secret_test, public_test, secret_live, public_live, created, name=None):
 		self.account_id = account_id
+		self.name = name  # the merchant's name, shown on the hosted page as Stancer's shows it
 		self.secret_test = secret_test
 		self.public_test = public_test
 		self.secret_live = secret_live
@@ -52,6 +53,7 @@ class Partition:
 		"failing_refunds",
 		"intents",
 		"live",
+		"merchant_name",
 		"order_ids",
 		"payments",
 		"refunds",
@@ -60,9 +62,10 @@ class Partition:
 		"webhooks",
 	)
 
-	def __init__(self, account_id, live):
+	def __init__(self, account_id, live, merchant_name=None):
 		self.account_id = account_id
 		self.live = live
+		self.merchant_name = merchant_name
 		self.payments = {}  # insertion order = creation order; lists walk it backwards
 		self.intents = {}
 		self.customers = {}
@@ -83,7 +86,7 @@ class Store:
 		self._public_keys = {}  # public key -> Partition
 		self._partitions = {}
 
-	def create_account(self, created, keys=None):
+	def create_account(self, created, keys=None, name=None):
 		"""Register a new account with a test and a live key pair; return the Account."""
 		keys = keys or {}
 		account = Account(
@@ -93,6 +96,7 @@ class Store:
 			keys.get("live_secret_key") or "sprod_" + random_token(),
 			keys.get("live_public_key") or "pprod_" + random_token(),
 			created,
+			name,
 		)
 		with self.lock:
 			self.accounts[account.account_id] = account
@@ -100,7 +104,7 @@ class Store:
 				(False, account.secret_test, account.public_test),
 				(True, account.secret_live, account.public_live),
 			):
-				part = Partition(account.account_id, live)
+				part = Partition(account.account_id, live, name)
 				self._partitions[(account.account_id, live)] = part
 				self._secret_keys[secret] = part
 				self._public_keys[public] = part

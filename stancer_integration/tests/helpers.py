@@ -62,7 +62,8 @@ def make_settings(gateway_name, company=COMPANY, keys=None, live=False, **fields
 
 	Settings left committed by an earlier run get the new keys: the sandbox forgets its
 	accounts when it stops."""
-	keys = keys or sandbox().create_account(live=live)
+	# The sandbox's page shows the company, as Stancer's shows the name the account is registered under.
+	keys = keys or sandbox().create_account(live=live, name=company)
 	values = dict(
 		{
 			"company": company,

@@ -113,20 +113,12 @@ def _pay(pr, settings, client, token, lang):
 	amount_minor = money.to_minor(due, pr.currency)
 	page_lang = payment_page_language(settings, lang)
 
-	attempts = frappe.get_all(
-		RECORD,
-		filters={"payment_request": pr.name},
-		fields=[
-			"name",
-			"creation",
-			"stancer_id",
-			"outcome",
-			"amount_minor",
-			"currency",
-			"stancer_settings",
-			"public_key",
-		],
-		order_by="creation desc",
+	attempts = frappe.db.sql(
+		"""select name, creation, stancer_id, outcome, amount_minor, currency, stancer_settings,
+			public_key
+		from `tabStancer Payment` where payment_request = %s order by creation desc""",
+		pr.name,
+		as_dict=True,
 	)
 	for attempt in attempts:
 		if (

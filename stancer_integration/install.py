@@ -67,6 +67,9 @@ def make_modes_of_payment():
 			)
 			if account:
 				gateway_records.ensure_mode_of_payment(settings, settings.payment_gateway, account)
+			if account and not settings.receiving_account:
+				# Settings made before the form showed it: where their money is booked.
+				settings.db_set("receiving_account", account, update_modified=False)
 
 
 def make_custom_fields():

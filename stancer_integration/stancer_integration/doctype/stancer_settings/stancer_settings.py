@@ -117,15 +117,25 @@ class StancerSettings(Document):
 			webhooks.unregister(self)
 		elif webhooks.can_register_on_save(self) and self.webhook_url != webhooks.shown_url(self):
 			webhooks.register(self)  # never blocks the save: a refusal becomes the status
-		gateway, gateway_account = gateway_records.sync(self)
-		self.db_set({"payment_gateway": gateway, "payment_gateway_account": gateway_account}, notify=True)
+		self.db_set(self.gateway_values(), notify=True)
 
 	def after_rename(self, old, new, merge=False):
 		self.db_set("gateway_name", new)
 		gateway_records.rename(old, new)
 		self.reload()
+		self.db_set(self.gateway_values())
+
+	def gateway_values(self):
+		"""Make the gateway records agree with these settings; the values the form shows of them,
+		the account the money is booked to among them (the one the app made, when none is set)."""
 		gateway, gateway_account = gateway_records.sync(self)
-		self.db_set({"payment_gateway": gateway, "payment_gateway_account": gateway_account})
+		return {
+			"payment_gateway": gateway,
+			"payment_gateway_account": gateway_account,
+			"receiving_account": frappe.db.get_value(
+				"Payment Gateway Account", gateway_account, "payment_account"
+			),
+		}
 
 	def on_trash(self):
 		gateway = gateway_records.gateway_name(self.name)

@@ -115,6 +115,9 @@ class TestStancerSettings(FrappeTestCase):
 		self.assertEqual(accounts[0].currency, "EUR")
 		self.assertEqual(frappe.db.get_value("Account", accounts[0].payment_account, "account_type"), "Bank")
 		self.assertEqual(settings.payment_gateway_account, accounts[0].name)
+		# The form says which account the money is booked to, though none was chosen.
+		self.assertFalse(settings.payment_account)
+		self.assertEqual(settings.receiving_account, accounts[0].payment_account)
 
 	def test_rename_keeps_gateway_records_in_step(self):
 		settings = make_settings("Before Rename")
@@ -143,6 +146,7 @@ class TestStancerSettings(FrappeTestCase):
 		)
 		self.assertEqual([a.company for a in accounts], [other])
 		self.assertEqual(settings.payment_gateway_account, accounts[0].name)
+		self.assertEqual(frappe.db.get_value("Account", settings.receiving_account, "company"), other)
 
 	def test_default_of_another_gateway_left_alone(self):
 		if not frappe.db.exists("Payment Gateway", "_Test Other Gateway"):

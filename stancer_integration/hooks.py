@@ -20,7 +20,11 @@ doctype_js = {
 # their usual answer); other answers are rendered by their pages in templates/pages.
 page_renderer = ["stancer_integration.fast_pages.StancerPages"]
 # …and made before the website route is resolved: a redirect or a 404 goes straight out.
-before_request = ["stancer_integration.fast_pages.answer_early"]
+# Stancer's deliveries likewise, ahead of the API handler: the endpoint answers in milliseconds.
+before_request = [
+	"stancer_integration.fast_pages.answer_early",
+	"stancer_integration.webhooks.receive_early",
+]
 
 # The shop's Pay button: a shopper pays their own order through Stancer without "create"
 # permission on Payment Request; anything else goes on to ERPNext's method unchanged.

@@ -20,9 +20,11 @@ import frappe
 from frappe import _
 from frappe.utils import get_url
 from frappe.utils.password import decrypt, set_encrypted_password
+from werkzeug.wrappers import Response
 
 from stancer_integration import rate_limits
 from stancer_integration.error_messages import validation_message
+from stancer_integration.fast_pages import Answered
 from stancer_integration.stancer import errors, signatures
 
 ENDPOINT = "stancer_integration.webhooks.receive"
@@ -127,6 +129,22 @@ def can_register_on_save(settings):
 
 
 # -- the endpoint ----------------------------------------------------------------------------------
+
+
+ENDPOINT_PATH = f"/api/method/{ENDPOINT}"
+
+
+def receive_early():
+	"""before_request hook (guest deliveries): a delivery is answered ahead of Frappe's API
+	handler, which would only call `receive` the same way; a refusal still goes to Frappe's
+	error answer (raised from here as from there)."""
+	request = frappe.local.request
+	if request.method != "POST" or request.path != ENDPOINT_PATH:
+		return
+	answer = receive()
+	response = Response(json.dumps({"message": answer}), mimetype="application/json")
+	response.status_code = frappe.local.response.get("http_status_code") or 200
+	raise Answered(response)
 
 
 # Guest: Stancer calls it without a session; the key in its address (and the signature, when

@@ -12,6 +12,7 @@ import sys
 import time
 
 import frappe
+import psutil
 import requests
 from frappe.installer import update_site_config
 from frappe.utils import add_months, get_first_day, get_last_day, nowdate
@@ -51,6 +52,19 @@ def card_behaviour(card_id, response):
 		f"{sandbox().url}/_sandbox/card_behaviour", json={"card": card_id, "response": response}, timeout=10
 	)
 	answer.raise_for_status()
+
+
+def kill(worker):
+	"""SIGKILL a worker and the work horse running its job (rq puts the horse in a session of
+	its own, so killing the worker's group alone leaves the job running)."""
+	horses = psutil.Process(worker.pid).children(recursive=True)
+	os.killpg(worker.pid, signal.SIGKILL)
+	for horse in horses:
+		try:
+			horse.kill()
+		except psutil.NoSuchProcess:
+			pass
+	worker.wait(30)
 
 
 def link_emailed(pr):
@@ -364,8 +378,7 @@ class TestRenewals(CheckoutCase):
 		try:
 			pr = self.wait_for(lambda: (p := self.request_of(second)) and p.status == "Paid" and p)
 		finally:
-			os.killpg(worker.pid, signal.SIGKILL)
-			worker.wait(30)
+			kill(worker)
 		self.assertPaidOnce(pr)
 		self.assertEqual(len(self.charges_of(second)), 1)
 
@@ -383,12 +396,11 @@ class TestRenewals(CheckoutCase):
 			pr = self.wait_for(lambda: self.request_of(second))
 			# The muted request is committed; the card is read (3 s), then charged (3 s more).
 			time.sleep(4.5)
-			os.killpg(worker.pid, signal.SIGKILL)
-			worker.wait(30)
+			kill(worker)
 			worker = None
 		finally:
 			if worker:
-				os.killpg(worker.pid, signal.SIGKILL)
+				kill(worker)
 			requests.delete(faults, params={"account": account}, timeout=10)
 		time.sleep(3)  # what the killed worker sent reaches Stancer all the same
 		frappe.db.commit()

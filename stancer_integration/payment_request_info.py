@@ -29,13 +29,20 @@ FIELDS = (
 )
 
 
+# Read too where the version has them: what says a request belongs to a subscription (ERPNext's
+# flag, Dokos' link).
+OPTIONAL_FIELDS = ("is_a_subscription", "subscription")
+
+
 def read(name, lock=False):
 	"""The Payment Request's values; with `lock`, its row is locked until the transaction ends:
 	the one lock every checkout and every recording of its payments takes first."""
+	meta = frappe.get_meta("Payment Request")
+	fields = FIELDS + tuple(field for field in OPTIONAL_FIELDS if meta.has_field(field))
 	# A plain query: every click of a link and every recording reads it.
 	rows = frappe.db.sql(
 		"select {} from `tabPayment Request` where name = %s{}".format(
-			", ".join(f"`{field}`" for field in FIELDS), " for update" if lock else ""
+			", ".join(f"`{field}`" for field in fields), " for update" if lock else ""
 		),
 		name,
 		as_dict=True,

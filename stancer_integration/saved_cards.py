@@ -11,7 +11,7 @@ to later charges only through a subscription.
 import frappe
 from frappe import _
 
-from stancer_integration import customers
+from stancer_integration import customers, payment_request_info
 from stancer_integration.customers import CHILD_DOCTYPE, TABLE_FIELD
 from stancer_integration.permissions import require_manager
 from stancer_integration.stancer import errors
@@ -20,13 +20,13 @@ from stancer_integration.stancer.validation import shorten_description
 
 
 def is_subscription_request(payment_request):
-	"""True when the Payment Request belongs to a subscription: ERPNext's `is_a_subscription`,
-	Dokos' `subscription` field, or a Sales Invoice (or Order) a Subscription made."""
-	meta = frappe.get_meta("Payment Request")
-	fields = [f for f in ("is_a_subscription", "subscription") if meta.has_field(f)]
-	values = frappe.db.get_value(
-		"Payment Request", payment_request, ["reference_doctype", "reference_name", *fields], as_dict=True
-	)
+	"""True when the Payment Request (a name, or its values as `payment_request_info.read`
+	gives them) belongs to a subscription: ERPNext's `is_a_subscription`, Dokos' `subscription`
+	field, or a Sales Invoice (or Order) a Subscription made."""
+	if isinstance(payment_request, dict):
+		values = payment_request
+	else:
+		values = payment_request_info.read(payment_request)
 	if not values:
 		return False
 	if values.get("is_a_subscription") or values.get("subscription"):
@@ -36,7 +36,7 @@ def is_subscription_request(payment_request):
 
 def checkout_description(pr):
 	"""What Stancer's page shows for a link: for a subscription, that the card is kept for it."""
-	if is_subscription_request(pr.name):
+	if is_subscription_request(pr):
 		text = _("Card kept for the subscription: {0}").format(pr.reference_name)
 	else:
 		text = pr.subject or pr.reference_name

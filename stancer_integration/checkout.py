@@ -272,7 +272,11 @@ def paid_checkout(payment_request, result):
 			message=_("Your payment was received. Our team will contact you about this order."),
 		)
 	return Checkout(
-		"paid", payment_request, location=payment_links.success_url(payment_request, result.redirect_to)
+		"paid",
+		payment_request,
+		location=payment_links.success_url(
+			payment_request, payment_links.redirect_for_visitor(result.redirect_to)
+		),
 	)
 
 

@@ -7,9 +7,12 @@ Dokos calls get_payment_url as Guest on every click of its Pay button.
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import frappe
 from cryptography.fernet import Fernet, InvalidToken
 from frappe.utils import get_url
 from frappe.utils.password import get_encryption_key
+
+from stancer_integration.permissions import visitor
 
 PURPOSE = "stancer-checkout:"
 CHECKOUT_ROUTE = "stancer_checkout"
@@ -54,10 +57,21 @@ def return_url(unique_id, payment_request):
 
 
 def success_url(payment_request, redirect_to=None):
+	"""The success page, in the language the customer's pages speak (a guest's page otherwise
+	follows the browser's)."""
 	params = {"doctype": "Payment Request", "docname": payment_request}
 	if redirect_to:
 		params["redirect_to"] = redirect_to
+	lang = getattr(frappe.local, "lang", None)
+	if lang:
+		params["_lang"] = lang
 	return get_url("/payment-success?" + urlencode(params))
+
+
+def redirect_for_visitor(redirect_to):
+	"""Where another app's hook sends the customer after paying (a shop's order page, say): only
+	for a logged-in visitor, as such pages ask a guest to log in."""
+	return redirect_to if redirect_to and visitor() != "Guest" else None
 
 
 def is_same_site_path(url):

@@ -181,7 +181,9 @@ def handle_return(ref, payment_request=None, record_name=None):
 				location=payment_links.return_url(record_name, record.payment_request),
 				message=_("Your payment is being processed. This page will tell you the result in a moment."),
 			)
-	redirect_to = result.redirect_to or payment_links.configured_redirect(settings.redirect_url)
+	redirect_to = payment_links.redirect_for_visitor(result.redirect_to) or payment_links.configured_redirect(
+		settings.redirect_url
+	)
 	if result.needs_attention and result.outcome in ("Paid", "Authorized", "Disputed", "Refunded"):
 		return Checkout(
 			"received",

@@ -14,12 +14,20 @@ def as_administrator():
 	"""
 	session = frappe.local.session
 	saved = (session.user, session.sid, session.data, frappe.local.form_dict)
+	outer_visitor = frappe.flags.stancer_visitor
+	frappe.flags.stancer_visitor = visitor()
 	frappe.set_user("Administrator")
 	try:
 		yield
 	finally:
 		frappe.set_user(saved[0])
 		session.sid, session.data, frappe.local.form_dict = saved[1], saved[2], saved[3]
+		frappe.flags.stancer_visitor = outer_visitor
+
+
+def visitor():
+	"""The user the request is for, even inside `as_administrator`."""
+	return frappe.flags.stancer_visitor or frappe.session.user
 
 
 MANAGER_ROLES = ("System Manager", "Accounts Manager")

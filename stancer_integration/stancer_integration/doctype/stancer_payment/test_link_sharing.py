@@ -141,3 +141,41 @@ class TestLinkSharing(CheckoutCase):
 		self.assertEqual(page_state(answer)[0], "failed")
 		self.assertIn("Le paiement n'a pas abouti", answer.text)  # our page, in French
 		self.assertIn("Réessayer", answer.text)
+
+	def test_the_success_page_speaks_the_customers_language_too(self):
+		import requests
+
+		from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import (
+			SUCCESS,
+		)
+		from stancer_integration.tests.helpers import on_server, pay_on_page
+
+		customer = make_customer("Stancer Client Ravi", email="ravi@example.org")
+		frappe.db.set_value("Customer", customer, "language", "fr")
+		frappe.db.commit()
+		pr = self.new_request(customer=customer)
+		english = {"Accept-Language": "en-GB,en;q=0.9"}
+		opened = requests.get(
+			on_server(pr.get_payment_url()), headers=english, allow_redirects=False, timeout=60
+		)
+		back = pay_on_page(opened.headers["Location"], SUCCESS)
+		answer = requests.get(on_server(back), headers=english, allow_redirects=False, timeout=60)
+		self.assertEqual(answer.status_code, 302, answer.text[:300])
+		self.assertIn("_lang=fr", answer.headers["Location"])
+		success = requests.get(on_server(answer.headers["Location"]), headers=english, timeout=60)
+		self.assertIn("Votre paiement a bien été accepté", success.text)
+		self.assertNotIn("successfully accepted", success.text)
+
+	def test_a_guest_is_not_sent_to_a_page_that_asks_to_log_in(self):
+		"""Another app's hook (a shop) names its order page; a logged-out payer is not sent there."""
+		from stancer_integration import payment_links
+		from stancer_integration.permissions import as_administrator
+
+		frappe.set_user("Guest")
+		try:
+			self.assertIsNone(payment_links.redirect_for_visitor("/orders/SO-1"))
+			with as_administrator():
+				self.assertIsNone(payment_links.redirect_for_visitor("/orders/SO-1"))
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(payment_links.redirect_for_visitor("/orders/SO-1"), "/orders/SO-1")

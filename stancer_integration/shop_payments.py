@@ -20,6 +20,8 @@ from stancer_integration.permissions import as_administrator
 
 ERPNEXT_METHOD = "erpnext.accounts.doctype.payment_request.payment_request.make_payment_request"
 SHOP_ORDER_TYPE = "Shopping Cart"
+# An order in these states takes no payment from the shop.
+STOPPED = ("Closed", "On Hold", "Completed")
 
 
 @frappe.whitelist()
@@ -69,11 +71,13 @@ def shop_gateway_account(args):
 	order = frappe.db.get_value(
 		"Sales Order",
 		args.dn,
-		["name", "customer", "company", "currency", "docstatus", "order_type"],
+		["name", "customer", "company", "currency", "docstatus", "order_type", "status"],
 		as_dict=True,
 	)
 	if not order or order.docstatus != 1 or order.customer not in shopper_customers():
 		return None  # not theirs: ERPNext's method refuses them as it always did
+	if order.order_type != SHOP_ORDER_TYPE or order.status in STOPPED:
+		return None  # an order made in Desk, or stopped: not the shop's to take payment for
 	if (order.company, (order.currency or "").upper()) != (account.company, (account.currency or "").upper()):
 		return None
 	if args.get("payment_gateway_account") not in (None, "", account.name):
@@ -104,28 +108,26 @@ def pay_shop_order(args, account):
 		make_payment_request as erpnext_make_payment_request,
 	)
 
-	open_request = frappe.db.get_value(
-		"Payment Request",
-		{
-			"reference_doctype": "Sales Order",
-			"reference_name": args.dn,
-			"docstatus": 1,
-			"payment_gateway_account": account.name,
-			"status": ("not in", ("Paid", "Cancelled", "Completed")),
-			"outstanding_amount": (">", 0),
-		},
-		"name",
-		order_by="creation desc",
-	)
-	if open_request:
-		return redirect(payment_links.checkout_url(open_request))
-	if flt(frappe.db.get_value("Sales Order", args.dn, "per_billed")) > 0:
+	# Presses on one order, one after another: the order's row is locked from a fresh
+	# transaction, so this press sees the request an earlier press made (MariaDB's snapshot is
+	# taken at the first plain read, after the lock) until ERPNext's method commits.
+	frappe.db.commit()
+	order = frappe.db.sql(
+		"""select per_billed, advance_paid, rounded_total, grand_total from `tabSales Order`
+		where name = %s for update""",
+		args.dn,
+		as_dict=True,
+	)[0]
+	if flt(order.per_billed) > 0 or flt(order.advance_paid) >= flt(order.rounded_total or order.grand_total):
 		# Webshop keeps its Pay button on a paid order (the payment moved to the invoice it
 		# made): ERPNext would ask for the whole order again. Nothing is due on the order.
 		frappe.throw(
 			_("Order {0} is already paid or invoiced: there is nothing left to pay on it.").format(args.dn),
 			title=_("Nothing to pay"),
 		)
+	open_request = open_stancer_request(args.dn)
+	if open_request:
+		return redirect(payment_links.checkout_url(open_request))
 	shop_args = {
 		"dt": "Sales Order",
 		"dn": args.dn,
@@ -133,11 +135,31 @@ def pay_shop_order(args, account):
 		"order_type": SHOP_ORDER_TYPE,
 		"payment_gateway_account": account.name,
 	}
-	if cint(args.get("loyalty_points")):
+	if cint(args.get("loyalty_points")) > 0:
 		shop_args["loyalty_points"] = cint(args.get("loyalty_points"))  # ERPNext checks the balance
 	with as_administrator():
 		# Commits the request and answers with a redirect to its Stancer link.
 		return erpnext_make_payment_request(**shop_args)
+
+
+def open_stancer_request(order):
+	"""The order's newest open request through any Stancer gateway: its link again, never a
+	second request (ERPNext would cancel the first while a payment may be on its way on it)."""
+	for request in frappe.get_all(
+		"Payment Request",
+		filters={
+			"reference_doctype": "Sales Order",
+			"reference_name": order,
+			"docstatus": 1,
+			"status": ("not in", ("Paid", "Cancelled", "Completed")),
+			"outstanding_amount": (">", 0),
+		},
+		fields=["name", "payment_gateway"],
+		order_by="creation desc",
+	):
+		if payment_request_info.settings_for_gateway(request.payment_gateway):
+			return request.name
+	return None
 
 
 def redirect(location):

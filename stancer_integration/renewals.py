@@ -26,11 +26,12 @@ from stancer_integration.permissions import as_administrator
 from stancer_integration.settlement import (
 	RECORD,
 	fetch_for_recording,
+	flag_record,
 	settle,
 	sync_record,
 	with_lock_retries,
 )
-from stancer_integration.site_references import renewal_unique_id
+from stancer_integration.site_references import customer_external_id, renewal_unique_id
 from stancer_integration.stancer import errors, money
 from stancer_integration.stancer import saved_cards as rules
 from stancer_integration.stancer.validation import shorten_description, stable_reference
@@ -94,14 +95,28 @@ def sweep():
 			"outstanding_amount": (">", 0),
 			"posting_date": (">=", since),
 		},
-		fields=["name", "subscription"],
+		fields=["name", "subscription", "creation"],
 		order_by="posting_date asc",
 		limit=SWEEP_LIMIT,
 	):
 		if not frappe.db.exists(RECORD, renewal_unique_id("Sales Invoice", invoice.name)) and (
 			stancer_plan_account(invoice.subscription)
+			and not plans_changed_since(invoice.subscription, invoice.creation)
 		):
 			enqueue(invoice.name)
+
+
+def plans_changed_since(subscription, since):
+	"""True when a plan of the subscription was changed after `since`: an invoice made before a
+	plan moved to Stancer was billed under another gateway, which may be collecting it."""
+	plans = frappe.get_all(
+		"Subscription Plan Detail",
+		filters={"parent": subscription, "parenttype": "Subscription"},
+		pluck="plan",
+	)
+	return bool(
+		plans and frappe.db.exists("Subscription Plan", {"name": ("in", plans), "modified": (">", since)})
+	)
 
 
 def charge_invoice(invoice):
@@ -144,6 +159,18 @@ def request_for(invoice):
 	if existing or flt(values.outstanding_amount) <= 0:
 		frappe.db.commit()
 		return existing[0] if existing else None
+	if frappe.db.exists(
+		"Payment Request",
+		{
+			"reference_doctype": "Sales Invoice",
+			"reference_name": invoice,
+			"docstatus": 1,
+			"status": ("not in", ("Cancelled", "Paid")),
+		},
+	):
+		# Another gateway is asking for this invoice: it is that gateway's to collect.
+		frappe.db.commit()
+		return None
 	from erpnext.accounts.doctype.payment_request.payment_request import make_payment_request
 
 	email = values.contact_email or frappe.db.get_value("Customer", values.customer, "email_id")
@@ -180,7 +207,22 @@ def _charge(name, unique_id):
 	if not settings or pr.docstatus != 1 or not settings.enabled:
 		frappe.db.commit()
 		return "skipped", None
-	record = frappe.db.get_value(RECORD, unique_id, ["name", "stancer_id", "outcome"], as_dict=True)
+	record = frappe.db.get_value(
+		RECORD, unique_id, ["name", "stancer_id", "outcome", "payment_request"], as_dict=True
+	)
+	if record and record.payment_request != name:
+		# This period was charged for an invoice since cancelled (and amended, or made again):
+		# never charged twice; the accountants book the charge against the new one.
+		frappe.db.commit()
+		if record.outcome in ("Pending", "Authorized", "Paid"):
+			flag_record(
+				record.name,
+				_(
+					"Stancer payment {0} paid this subscription period through Payment Request {1}, since cancelled; Payment Request {2} bills the same period and was not charged again: book the payment against it by hand."
+				).format(record.stancer_id, record.payment_request, name),
+			)
+			return "charged before", record.stancer_id
+		record = None
 	if record:
 		# Charged before (a retry, or a run killed after recording): read it again, never charge.
 		frappe.db.commit()
@@ -191,6 +233,13 @@ def _charge(name, unique_id):
 	if due <= 0:
 		frappe.db.commit()
 		return "paid", None
+	if frappe.db.exists(
+		RECORD,
+		{"payment_request": name, "outcome": ("in", ("Pending", "Authorized")), "name": ("!=", unique_id)},
+	):
+		# The customer has the request's link open (it was e-mailed): never charge meanwhile.
+		frappe.db.commit()
+		return "customer paying", None
 	customer = payment_request_info.customer_of(pr)
 	card = saved_cards.default_card(customer, settings)
 	if not card:
@@ -198,6 +247,13 @@ def _charge(name, unique_id):
 		return "no card", None
 	stancer_customer, card_id = card
 	with settings.get_client() as client:
+		if not is_this_customer(client, stancer_customer, customer):
+			frappe.db.commit()
+			frappe.log_error(
+				title="Stancer renewal",
+				message=f"{name}: the saved Stancer customer {stancer_customer} is not {customer}'s; not charged.",
+			)
+			return "no card", None
 		if not usable(client, card_id):
 			saved_cards.stop_default(customer, settings.name, card_id)
 			frappe.db.commit()
@@ -237,6 +293,16 @@ def _charge(name, unique_id):
 		frappe.db.commit()
 		result = settle(record.name, fetch_for_recording(client, payment["id"]), pr.name)
 	return result.outcome, payment["id"]
+
+
+def is_this_customer(client, stancer_customer, customer):
+	"""The Stancer customer is the one this site made for `customer` (a row copied onto another
+	Customer never charges the first one's card)."""
+	try:
+		found = client.customers.get(stancer_customer)
+	except errors.NotFoundError:
+		return False
+	return found.get("external_id") == customer_external_id(customer)
 
 
 def usable(client, card_id):
@@ -324,6 +390,13 @@ def immediate_payment_processing(settings, reference, customer=None, **kwargs):
 	pr = payment_request_info.read(reference)
 	if not pr or payment_request_info.settings_for_gateway(pr.payment_gateway) is None:
 		frappe.throw(_("Payment Request {0} is not a Stancer one.").format(reference))
+	if not saved_cards.is_subscription_request(pr):
+		# The customer agreed to charges without them through a subscription only.
+		frappe.throw(
+			_(
+				"Payment Request {0} is not a subscription's: its card is not charged without the customer."
+			).format(reference)
+		)
 	doctype, name = reference_key(reference)
 	return charge_request(reference, renewal_unique_id(doctype, name))
 

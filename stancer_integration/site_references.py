@@ -29,6 +29,26 @@ def customer_external_id(customer):
 
 def renewal_unique_id(doctype, name):
 	"""The unique_id of the one saved-card charge for a document a subscription bills (its
-	Sales Invoice on ERPNext; the request's reference on Dokos)."""
+	Sales Invoice on ERPNext; the request's reference on Dokos). A Subscription's invoice is
+	keyed on the subscription and the period it bills, so the invoice cancelled and amended, or
+	made again for the same period, is never charged twice."""
+	if doctype == "Sales Invoice":
+		period = frappe.db.get_value(doctype, name, ["subscription", "from_date", "to_date"], as_dict=True)
+		if period and period.subscription and period.from_date and period.to_date:
+			created = frappe.db.get_value("Subscription", period.subscription, "creation")
+			billed = f"{period.subscription}:{period.from_date}:{period.to_date}"
+			return references.renewal_unique_id(site_secret(), billed, created)
+		name = root_of(doctype, name)
 	created = frappe.db.get_value(doctype, name, "creation")
 	return references.renewal_unique_id(site_secret(), name, created)
+
+
+def root_of(doctype, name):
+	"""The first document of an amendment chain (the one `name` amends, and so on)."""
+	seen = {name}
+	while True:
+		earlier = frappe.db.get_value(doctype, name, "amended_from")
+		if not earlier or earlier in seen:
+			return name
+		seen.add(earlier)
+		name = earlier

@@ -8,7 +8,11 @@ from stancer_integration.customers import CHILD_DOCTYPE, TABLE_FIELD
 
 def keep_references_read_only(doc, method=None):
 	"""Customer validate hook: users cannot add, change or drop Stancer rows; the app can."""
-	if doc.is_new() or doc.flags.stancer_references_update:
+	if doc.flags.stancer_references_update:
+		return
+	if doc.is_new():
+		# A new Customer starts with none: a row copied from another would charge their card.
+		doc.set(TABLE_FIELD, [])
 		return
 	saved = frappe.get_all(
 		CHILD_DOCTYPE,

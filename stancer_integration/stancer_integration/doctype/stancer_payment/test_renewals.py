@@ -312,7 +312,7 @@ class TestRenewals(CheckoutCase):
 		self.assertFalse(self.charges_of(second))
 		self.assertTrue(link_emailed(pr))
 
-	def test_another_gateways_subscription_is_untouched(self):
+	def other_gateway_account(self):
 		gateway = "Renewal Other Gateway"
 		if not frappe.db.exists("Payment Gateway", gateway):
 			frappe.get_doc({"doctype": "Payment Gateway", "gateway": gateway}).insert(ignore_permissions=True)
@@ -331,6 +331,10 @@ class TestRenewals(CheckoutCase):
 				.insert(ignore_permissions=True)
 				.name
 			)
+		return other
+
+	def test_another_gateways_subscription_is_untouched(self):
+		other = self.other_gateway_account()
 		customer = self.customer("Renewal Buyer Five")
 		# A saved Stancer card for this customer, to show it is not used for the other gateway.
 		self.subscribed(customer)
@@ -394,8 +398,9 @@ class TestRenewals(CheckoutCase):
 			second = self.invoice(sub, keep_job=True)
 			worker = self.start_worker()
 			pr = self.wait_for(lambda: self.request_of(second))
-			# The muted request is committed; the card is read (3 s), then charged (3 s more).
-			time.sleep(4.5)
+			# The muted request is committed; the Stancer customer is checked (3 s), the card
+			# read (3 s), then charged (3 s more).
+			time.sleep(7.5)
 			kill(worker)
 			worker = None
 		finally:
@@ -414,3 +419,89 @@ class TestRenewals(CheckoutCase):
 		frappe.db.commit()
 		self.assertPaidOnce(pr)
 		self.assertEqual(len(self.charges_of(second)), 1)
+
+	# -- what a review found --------------------------------------------------------------------
+
+	def test_cancelled_and_amended_invoice_is_not_charged_again(self):
+		customer = self.customer("Renewal Buyer Amended")
+		sub, _first = self.subscribed(customer)
+		second = self.invoice(sub)
+		pr = self.renew(second)
+		record = self.assertPaidOnce(pr)
+		# The accountant corrects the invoice the usual way: cancel all, then amend.
+		frappe.get_doc("Payment Entry", record.payment_entry).cancel()
+		frappe.get_doc("Payment Request", pr.name).cancel()
+		frappe.get_doc("Sales Invoice", second.name).cancel()
+		amended = frappe.copy_doc(frappe.get_doc("Sales Invoice", second.name))
+		amended.docstatus = 0
+		amended.amended_from = second.name
+		self.assertEqual((amended.subscription, amended.from_date), (second.subscription, second.from_date))
+		amended.insert(ignore_permissions=True)
+		amended.submit()
+		frappe.db.commit()
+		pr2 = self.renew(amended)
+		self.assertEqual(len(self.charges_of(amended)), 1)  # the same period: one charge in all
+		self.assertFalse(records_for(pr2.name))
+		flagged = frappe.get_doc("Stancer Payment", record.name)
+		self.assertTrue(flagged.needs_attention)
+		self.assertIn(pr2.name, flagged.attention_reason)
+
+	def test_renewal_waits_while_the_customer_pays_the_emailed_link(self):
+		customer = self.customer("Renewal Buyer Paying")
+		sub, _first = self.subscribed(customer)
+		card_behaviour(self.default(customer), "51")
+		second = self.invoice(sub)
+		pr = self.renew(second)  # refused: the link is e-mailed
+		card_behaviour(self.default(customer), "00")
+		self.open_link(pr)  # the customer is on Stancer's page
+		frappe.db.commit()
+		renewals.charge_request(pr.name, "another-reference-for-the-test")
+		frappe.db.commit()
+		self.assertEqual(frappe.db.count("Stancer Payment", {"payment_request": pr.name}), 2)
+		self.assertFalse(frappe.db.exists("Stancer Payment", "another-reference-for-the-test"))
+
+	def test_sweep_leaves_an_invoice_billed_before_its_plan_moved_to_stancer(self):
+		customer = self.customer("Renewal Buyer Moved")
+		self.subscribed(customer)  # a card is saved for this customer
+		other = self.other_gateway_account()
+		plan = self.plan(other, name="Renewal Moved Plan")
+		sub = self.subscription(customer, plan=plan)
+		invoice = self.invoice(sub)
+		self.assertFalse(self.request_of(invoice))
+		time.sleep(1)  # the plan is changed after the invoice was made
+		frappe.db.set_value("Subscription Plan", plan, "payment_gateway", self.account)
+		frappe.db.commit()
+		renewals.sweep()
+		frappe.db.commit()
+		self.assertIsNone(get_job(f"stancer-renewal::{invoice.name}"))
+		self.assertFalse(self.charges_of(invoice))
+
+	def test_a_customer_made_with_anothers_card_row_is_not_given_it(self):
+		victim = self.customer("Renewal Buyer Victim")
+		self.subscribed(victim)
+		row = customers.get_reference(victim, self.settings)
+		forger = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": "Renewal Buyer Forger",
+				"stancer_references": [
+					{
+						"stancer_settings": self.settings.name,
+						"public_key": self.settings.public_key,
+						"mode": "Test",
+						"stancer_customer_id": row.stancer_customer_id,
+						"payment_method_id": row.payment_method_id,
+					}
+				],
+			}
+		)
+		forger.insert(ignore_permissions=True)
+		frappe.db.commit()
+		self.assertIsNone(customers.get_reference(forger.name, self.settings))
+		# Written by the app's own path anyway, the copied ids still charge nothing.
+		customers.set_reference(forger.name, self.settings, row.stancer_customer_id, row.payment_method_id)
+		frappe.db.commit()
+		sub = self.subscription(forger.name)
+		invoice = self.invoice(sub)
+		self.renew(invoice)
+		self.assertFalse(self.charges_of(invoice))

@@ -17,6 +17,7 @@ from stancer_integration.permissions import visitor
 PURPOSE = "stancer-checkout:"
 CHECKOUT_ROUTE = "stancer_checkout"
 RETURN_ROUTE = "stancer_return"
+PAID_ROUTE = "stancer_paid"
 
 
 def _fernet():
@@ -57,15 +58,15 @@ def return_url(unique_id, payment_request):
 
 
 def success_url(payment_request, redirect_to=None):
-	"""The success page, in the language the customer's pages speak (a guest's page otherwise
-	follows the browser's)."""
-	params = {"doctype": "Payment Request", "docname": payment_request}
+	"""The app's own success page (ERPNext's sends a guest on to a login page), in the language
+	the customer's pages speak (a guest's page otherwise follows the browser's)."""
+	params = {"pr": payment_request}
 	if redirect_to:
 		params["redirect_to"] = redirect_to
 	lang = getattr(frappe.local, "lang", None)
 	if lang:
 		params["_lang"] = lang
-	return get_url("/payment-success?" + urlencode(params))
+	return get_url(f"/{PAID_ROUTE}?" + urlencode(params))
 
 
 def redirect_for_visitor(redirect_to):

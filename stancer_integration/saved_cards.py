@@ -35,11 +35,14 @@ def is_subscription_request(payment_request):
 
 
 def checkout_description(pr):
-	"""What Stancer's page shows for a link: for a subscription, that the card is kept for it."""
+	"""What Stancer's page shows for a link: what is paid, and for a subscription, that the card
+	is kept for it."""
 	if is_subscription_request(pr):
 		text = _("Card kept for the subscription: {0}").format(pr.reference_name)
 	else:
-		text = pr.subject or pr.reference_name
+		# What is paid, in the customer's language (the page speaks it): ERPNext's subject is
+		# English whoever the customer is.
+		text = _("{0} {1}").format(_(pr.reference_doctype), pr.reference_name)
 	return shorten_description(text, fallback=pr.name)
 
 

@@ -319,12 +319,15 @@ async function customer(browser, lang, data, browserLocale) {
 		await typeCard(page, config.cards.success);
 		await sitePage(page, seen);
 	});
-	// Continue, on the success page: where a logged-out customer lands.
+	// Continue, on the success page, where there is one: where a logged-out customer lands.
 	await step(`${prefix}-continue`, page, async (seen) => {
 		const next = page.locator("main a.btn-primary, .page-content-wrapper a.btn-primary").first();
-		seen.href = await next.getAttribute("href", { timeout: 5000 });
-		await Promise.all([page.waitForNavigation({ timeout: STEP_TIMEOUT }), next.click()]);
-		await page.waitForLoadState("load");
+		seen.offered = (await next.count()) > 0;
+		if (seen.offered) {
+			seen.href = await next.getAttribute("href", { timeout: 5000 });
+			await Promise.all([page.waitForNavigation({ timeout: STEP_TIMEOUT }), next.click()]);
+			await page.waitForLoadState("load");
+		}
 		await sitePage(page, seen);
 	});
 	// The link opened again once paid: what a customer clicking the e-mail twice sees.

@@ -67,7 +67,8 @@ WORDS = {
 		"failed_title": "Payment failed",
 		"failed": "The payment did not go through",
 		"try_again": "Try again",
-		"success": "Your payment was successfully accepted",
+		"success": "Thank you: your payment was accepted.",
+		"close": "You can close this page.",
 		"refund": "Refund",
 		"refund_title": "Refund through Stancer",
 		"left": "is left to refund.",
@@ -91,7 +92,8 @@ WORDS = {
 		"failed_title": "Paiement échoué",
 		"failed": "Le paiement n'a pas abouti",
 		"try_again": "Réessayer",
-		"success": "Votre paiement a bien été accepté",
+		"success": "Merci : votre paiement a été accepté.",
+		"close": "Vous pouvez fermer cette page.",
 		"refund": "Rembourser",
 		"refund_title": "Rembourser par Stancer",
 		"left": "à rembourser.",
@@ -394,7 +396,7 @@ class TestBrowser(FrappeTestCase):
 		self.assertIn(COMPANY, seen["text"], "the hosted page does not name the merchant")
 
 	def check_success(self, seen, lang, where):
-		self.assertIn("/payment-success", seen["url"])
+		self.assertIn("/stancer_paid", seen["url"])
 		self.assertEqual(seen["lang"].split("-")[0], lang, f"{where}: the success page is not in {lang}")
 		self.assertIn(WORDS[lang]["success"], seen["text"])
 		if lang == "fr":
@@ -450,9 +452,12 @@ class TestBrowser(FrappeTestCase):
 		opened again says it is paid."""
 		went = self.seen(f"{lang}-2a-continue")
 		self.assertFalse(went["asks_login"], f"Continue sends the customer to a login page: {went['url']}")
+		if not went["offered"]:
+			# Nowhere to go on for a guest: the page says it can be closed.
+			self.assertIn(WORDS[lang]["close"], went["text"])
 		again = self.seen(f"{lang}-2a-link-again")
 		self.assertFalse(again["asks_login"], again["url"])
-		self.assertIn(urlsplit(again["url"]).path, ("/payment-success", "/stancer_checkout"))
+		self.assertIn(urlsplit(again["url"]).path, ("/stancer_paid", "/stancer_checkout"))
 
 	def test_2_after_payment_en(self):
 		self.check_after_payment("en")

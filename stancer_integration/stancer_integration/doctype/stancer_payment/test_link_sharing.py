@@ -163,8 +163,9 @@ class TestLinkSharing(CheckoutCase):
 		self.assertEqual(answer.status_code, 302, answer.text[:300])
 		self.assertIn("_lang=fr", answer.headers["Location"])
 		success = requests.get(on_server(answer.headers["Location"]), headers=english, timeout=60)
-		self.assertIn("Votre paiement a bien été accepté", success.text)
-		self.assertNotIn("successfully accepted", success.text)
+		self.assertIn("Merci : votre paiement a été accepté.", success.text)
+		self.assertIn("Vous pouvez fermer cette page.", success.text)  # no login page offered
+		self.assertNotIn("accepted", success.text)
 
 	def test_a_guest_is_not_sent_to_a_page_that_asks_to_log_in(self):
 		"""Another app's hook (a shop) names its order page; a logged-out payer is not sent there."""
@@ -179,3 +180,27 @@ class TestLinkSharing(CheckoutCase):
 		finally:
 			frappe.set_user("Administrator")
 		self.assertEqual(payment_links.redirect_for_visitor("/orders/SO-1"), "/orders/SO-1")
+
+	def test_the_hosted_page_says_what_is_paid_in_the_customers_language(self):
+		import requests
+
+		from stancer_integration.tests.helpers import on_server
+
+		customer = make_customer("Stancer Client Libellé", email="libelle@example.org")
+		frappe.db.set_value("Customer", customer, "language", "fr")
+		frappe.db.commit()
+		pr = self.new_request(customer=customer)
+		requests.get(on_server(pr.get_payment_url()), allow_redirects=False, timeout=60)
+		frappe.db.commit()
+		record = frappe.get_all("Stancer Payment", filters={"payment_request": pr.name}, pluck="stancer_id")[
+			0
+		]
+		with self.settings.get_client() as client:
+			description = client.payments.get(record)["description"]
+		frappe.local.lang = "fr"
+		try:
+			expected = f"{frappe._('Sales Order')} {pr.reference_name}"
+		finally:
+			frappe.local.lang = "en"
+		self.assertEqual(description, expected)
+		self.assertNotIn("Payment Request for", description)

@@ -100,7 +100,7 @@ class TestManyCustomers(FrappeTestCase):
 			[a.text[:300] for a in answers if a.status_code != 302],
 		)
 		for answer in answers:
-			self.assertIn("/payment-success?", answer.headers["Location"])
+			self.assertIn("/stancer_paid?", answer.headers["Location"])
 		for request in mine:
 			self.assertEqual(frappe.db.get_value("Payment Request", request["name"], "status"), "Paid")
 			self.assertEqual(len(entries_for(request["name"])), 1)

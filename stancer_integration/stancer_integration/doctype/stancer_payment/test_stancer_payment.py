@@ -135,7 +135,7 @@ class TestCheckout(CheckoutCase):
 		pr = self.new_request()
 		answer = self.pay(pr)
 		self.assertEqual(answer.status_code, 302, answer.text[:500])
-		self.assertIn("/payment-success?", answer.headers["Location"])
+		self.assertIn("/stancer_paid?", answer.headers["Location"])
 		self.assertIn(pr.name, answer.headers["Location"])
 		record = self.assertPaidOnce(pr)
 		self.assertTrue(record.stancer_id.startswith("paym_"))
@@ -203,7 +203,7 @@ class TestCheckout(CheckoutCase):
 		# Opening the link again does not ask the customer to pay twice.
 		again = self.open_link(pr)
 		self.assertEqual(again.status_code, 302)
-		self.assertIn("/payment-success?", again.headers["Location"])
+		self.assertIn("/stancer_paid?", again.headers["Location"])
 		frappe.db.commit()
 		self.assertEqual(len(records_for(pr.name)), 1)
 		result = frappe.get_doc("Stancer Payment", record.name).capture()
@@ -366,7 +366,7 @@ class TestCheckout(CheckoutCase):
 		self.pay(pr)
 		answer = self.open_link(pr)
 		self.assertEqual(answer.status_code, 302)
-		self.assertIn("/payment-success?", answer.headers["Location"])
+		self.assertIn("/stancer_paid?", answer.headers["Location"])
 		frappe.db.commit()
 		self.assertEqual(len(records_for(pr.name)), 1)
 
@@ -416,7 +416,7 @@ class TestCheckout(CheckoutCase):
 		self.assertEqual(answer.status_code, 302)
 		# webshop names its order page, which asks a guest to log in: this payer is logged out
 		# (a shopper's own redirect is kept: test_webshop.py).
-		self.assertIn("/payment-success?", answer.headers["Location"])
+		self.assertIn("/stancer_paid?", answer.headers["Location"])
 		self.assertNotIn("orders", answer.headers["Location"])
 		self.assertPaidOnce(pr)
 

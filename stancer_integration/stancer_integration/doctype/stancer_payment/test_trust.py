@@ -148,7 +148,7 @@ class TestTrust(CheckoutCase):
 	def test_order_invoiced_meanwhile_is_booked_against_its_invoice(self):
 		pr, invoice, answer = self.invoiced_then_paid(45)
 		self.assertEqual(answer.status_code, 302, page_state(answer))
-		self.assertIn("/payment-success?", answer.headers["Location"])
+		self.assertIn("/stancer_paid?", answer.headers["Location"])
 		record = records_for(pr.name)[-1]
 		self.assertEqual((record.outcome, record.needs_attention), ("Paid", 0), record.attention_reason)
 		entry = frappe.get_doc("Payment Entry", record.payment_entry)

@@ -237,7 +237,7 @@ class TestShop(ShopCase):
 		back, answer = self.pay_order(shopper, order)
 		self.assertEqual(answer.status_code, 302, page_state(answer))
 		location = answer.headers["Location"]
-		self.assertIn("/payment-success?", location)
+		self.assertIn("/stancer_paid?", location)
 		# Back on the shop's order page after the success page.
 		redirect_to = parse_qs(urlsplit(location).query).get("redirect_to", [""])[0]
 		self.assertIn(f"/orders/{order}", redirect_to)
@@ -256,7 +256,7 @@ class TestShop(ShopCase):
 		again = shopper.get(on_server(back), allow_redirects=False, timeout=120)
 		frappe.db.commit()
 		self.assertEqual(again.status_code, 302, page_state(again))
-		self.assertIn("/payment-success?", again.headers["Location"])
+		self.assertIn("/stancer_paid?", again.headers["Location"])
 		self.assertShopOrderPaidOnce(order)
 		self.assertEqual(
 			frappe.db.count("Version", {"ref_doctype": "Stancer Payment", "docname": record.name}), versions

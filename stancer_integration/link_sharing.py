@@ -7,15 +7,45 @@ from frappe import _
 
 from stancer_integration import payment_links, payment_request_info
 
-# The message of the Payment Gateway Accounts the app makes: ERPNext renders it with the order
-# or invoice (`doc`) and the link (`payment_url`) into the e-mail a Payment Request sends.
-EMAIL_MESSAGE = """{% if (doc.language or "").startswith("fr") %}<p>Bonjour{% if doc.customer_name %} {{ doc.customer_name }}{% endif %},</p>
+# The e-mail text, in French and in English: ERPNext renders it with the order or invoice (`doc`)
+# and the link (`payment_url`) into the e-mail a Payment Request sends.
+MESSAGES = {
+	"fr": """<p>Bonjour {{ doc.customer_name }},</p>
 <p>Vous pouvez régler {{ doc.name }} par carte bancaire, en toute sécurité, à cette adresse :</p>
 <p><a href="{{ payment_url }}">{{ payment_url }}</a></p>
-<p>Vous pouvez aussi copier ce lien et le coller dans votre navigateur.</p>{% else %}<p>Hello{% if doc.customer_name %} {{ doc.customer_name }}{% endif %},</p>
+<p>Vous pouvez aussi copier ce lien et le coller dans votre navigateur.</p>""",
+	"en": """<p>Hello {{ doc.customer_name }},</p>
 <p>You can pay {{ doc.name }} by card, securely, at this address:</p>
 <p><a href="{{ payment_url }}">{{ payment_url }}</a></p>
-<p>You can also copy this link and paste it into your browser.</p>{% endif %}"""
+<p>You can also copy this link and paste it into your browser.</p>""",
+}
+# The Payment Gateway Accounts' message, which ERPNext copies onto each request: the language is
+# picked from the order or invoice when the e-mail is made; a Stancer request gets the text of
+# its customer's language when it is submitted (`for_request`), so its form shows one.
+LANGUAGE_CHOICE = '{% if (doc.language or "").startswith("fr") %}'
+EMAIL_MESSAGE = LANGUAGE_CHOICE + MESSAGES["fr"] + "{% else %}" + MESSAGES["en"] + "{% endif %}"
+
+
+def for_request(doc):
+	"""A Payment Request's message and subject in its customer's language, set before submit
+	(ERPNext writes its subject in English whoever the customer is)."""
+	# The order's or invoice's language (ERPNext fills it from the Customer; it may be changed
+	# on the document), else the customer's, else the site's.
+	language = (
+		frappe.db.get_value(doc.reference_doctype, doc.reference_name, "language")
+		or payment_request_info.customer_language(doc)
+		or frappe.get_system_settings("language")
+		or "en"
+	)
+	lang = "fr" if language.startswith("fr") else "en"
+	if not doc.message or doc.message.startswith(LANGUAGE_CHOICE):  # the app's, of any version
+		doc.message = MESSAGES[lang]
+	erpnext_subjects = (
+		f"Payment Request for {doc.reference_name}",
+		_("Payment Request for {0}").format(doc.reference_name),
+	)
+	if doc.subject in (None, "", *erpnext_subjects):
+		doc.subject = _("Payment Request for {0}", lang=lang).format(doc.reference_name)
 
 
 @frappe.whitelist()

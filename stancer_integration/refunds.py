@@ -424,6 +424,7 @@ def record_answer(refund_name, answer):
 		elif outcome is not RefundOutcome.CANCELED and not doc.payment_entry and not doc.needs_attention:
 			doc.payment_entry = book(doc)
 		doc.save(ignore_permissions=True)
+		show_refunded(doc.stancer_payment)
 		return doc
 
 	def attempt():
@@ -444,6 +445,23 @@ def record_answer(refund_name, answer):
 			return in_fresh_transaction(lambda: work(refused=reason))
 
 	return with_lock_retries(attempt)
+
+
+def show_refunded(record_name):
+	"""Keep on the payment's record what its refunds give back, for the form and the list."""
+	currency = frappe.db.get_value(RECORD, record_name, "currency")
+	given = frappe.db.get_value(
+		REFUND,
+		{"stancer_payment": record_name, "status": ("in", ("To Refund", "Sent to Bank", "Refunded"))},
+		"sum(amount_minor)",
+	)
+	frappe.db.set_value(
+		RECORD,
+		record_name,
+		"refunded_amount",
+		money.from_minor(int(given or 0), currency),
+		update_modified=False,
+	)
 
 
 def update(doc, answer):

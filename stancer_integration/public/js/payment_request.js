@@ -16,6 +16,8 @@ frappe.ui.form.on("Payment Request", {
 				// The token is long and has no natural break: let it wrap anywhere.
 				const anchor = `<a href="${shown}" target="_blank" rel="noopener" style="word-break: break-all">${shown}</a>`;
 				frm.set_intro(__("Payment link: {0}", [anchor]), "blue");
+				// ERPNext's own resend would be a second button doing the same: one is enough.
+				frm.remove_custom_button(__("Resend Payment Email"));
 				frm.add_custom_button(__("Copy Payment Link"), () => {
 					frappe.utils.copy_to_clipboard(link.url);
 				});

@@ -52,7 +52,21 @@ frappe.ui.form.on("Stancer Payment", {
 				});
 			});
 		}
-		if (manager && frm.doc.outcome === "Paid" && frm.doc.payment_entry) {
+		const refunded = flt(frm.doc.refunded_amount);
+		if (refunded > 0) {
+			const whole = refunded >= flt(frm.doc.amount);
+			frm.dashboard.set_headline_alert(
+				whole
+					? __("Refunded in full: {0}.", [format_currency(refunded, frm.doc.currency)])
+					: __("{0} of {1} refunded.", [
+							format_currency(refunded, frm.doc.currency),
+							format_currency(frm.doc.amount, frm.doc.currency),
+					  ]),
+				"purple"
+			);
+		}
+		const left = refunded < flt(frm.doc.amount);
+		if (manager && frm.doc.outcome === "Paid" && frm.doc.payment_entry && left) {
 			frm.add_custom_button(__("Refund"), () => refund_dialog(frm));
 		}
 		if (manager && frm.doc.outcome === "Authorized") {
@@ -125,11 +139,17 @@ function refund_dialog(frm) {
 					}).then((answer) => {
 						const refund = answer.message || {};
 						frappe.msgprint({
-							title: __("Refund"),
+							title: __("Stancer Refund"),
 							indicator: refund.payment_entry ? "green" : "orange",
 							message: refund.payment_entry
-								? __("{0} refunded; Payment Entry {1} made.", [amount, refund.payment_entry])
-								: __("Refund {0}: {1}", [refund.name, __(refund.status)]),
+								? __("{0} refunded; Payment Entry {1} made.", [
+										amount,
+										frappe.utils.get_form_link("Payment Entry", refund.payment_entry, true),
+								  ])
+								: __("Refund {0}: {1}", [
+										frappe.utils.get_form_link("Stancer Refund", refund.name, true),
+										__(refund.status),
+								  ]),
 						});
 						frm.reload_doc();
 					});

@@ -104,6 +104,10 @@ class TestLinkSharing(CheckoutCase):
 			message = pr.get_message()
 			self.assertIn(words, message)
 			self.assertIn(f'href="{pr.payment_url}"', message)
+			# The request's form shows one language, not the template choosing between two.
+			self.assertNotIn("{% if", pr.message)
+			subject = "Demande de paiement pour" if language == "fr" else "Payment Request for"
+			self.assertTrue(pr.subject.startswith(subject), pr.subject)
 
 	def test_send_again_records_the_mail_with_the_link(self):
 		pr = self.new_request()

@@ -111,6 +111,8 @@ class TestRefunds(CheckoutCase):
 		for refund, amount in zip(refunds, (10.0, 12.5), strict=True):
 			self.assertRefundEntry(refund, amount)
 		self.assertEqual(flt(record.refund_defaults()["left"]), 17.5)
+		# The payment's record says what was given back (its form and list show it).
+		self.assertEqual(flt(frappe.db.get_value("Stancer Payment", record.name, "refunded_amount")), 22.5)
 
 	def test_bad_input_is_refused_with_a_clear_message_and_nothing_sent(self):
 		record = self.paid(rate=40.0)
@@ -221,6 +223,7 @@ class TestRefunds(CheckoutCase):
 				{"document_type": "Stancer Refund", "document_name": failing.name, "for_user": MANAGER},
 			)
 		)
+		self.assertEqual(flt(frappe.db.get_value("Stancer Payment", record.name, "refunded_amount")), 5.0)
 		# What the failed refund did not give back can be refunded again.
 		self.assertEqual(flt(frappe.get_doc("Stancer Payment", record.name).refund_defaults()["left"]), 35.0)
 		sandbox_admin("clock", advance=3 * 24 * 3600)

@@ -147,9 +147,10 @@ def _pay(pr, settings, client, token, lang):
 		customers.ensure_stancer_customer(customer, settings, client, email=pr.email_to) if customer else None
 	)
 	order_id = stable_reference(pr.name)
+	taken = {attempt.name for attempt in attempts}  # records are named after their unique_id
 	for number in range(len(attempts) + 1, max_attempts() + 1):
 		unique_id = attempt_unique_id(pr, number)
-		if frappe.db.exists(RECORD, unique_id):
+		if unique_id in taken:
 			continue
 		fields = dict(
 			amount=amount_minor,

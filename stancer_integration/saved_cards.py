@@ -8,6 +8,8 @@ Stancer when the Customer form shows them. A one-off payment never saves a card:
 to later charges only through a subscription.
 """
 
+import functools
+
 import frappe
 from frappe import _
 
@@ -42,15 +44,24 @@ def checkout_description(pr):
 	else:
 		# What is paid, in the customer's language (the page speaks it): ERPNext's subject is
 		# English whoever the customer is.
-		text = _("{0} {1}").format(_(pr.reference_doctype), pr.reference_name)
+		text = f"{label(frappe.local.site, frappe.local.lang, pr.reference_doctype)} {pr.reference_name}"
 	return shorten_description(text, fallback=pr.name)
+
+
+@functools.lru_cache(maxsize=256)
+def label(site, lang, doctype):
+	"""A doctype's name in a language, kept by the process: the first translation a request asks
+	for loads the language's whole dictionary, a cost every click of a link would pay."""
+	return _(doctype, lang=lang)
 
 
 def reference_subscription(doctype, name):
 	"""The Subscription that made a Sales Invoice (or, on Dokos, a Sales Order), or None."""
 	if doctype not in ("Sales Invoice", "Sales Order") or not name:
 		return None
-	if not frappe.get_meta(doctype).has_field("subscription"):
+	# The table's columns, not the doctype's meta: a Sales Order's meta is heavy to load, and
+	# every click of a link asks.
+	if not frappe.db.has_column(doctype, "subscription"):
 		return None
 	return frappe.db.get_value(doctype, name, "subscription") or None
 

@@ -8,6 +8,7 @@ offers it. A guest is never offered a page that asks them to log in.
 
 import frappe
 from frappe import _
+from frappe.utils import get_url
 
 from stancer_integration.payment_links import is_same_site_path
 
@@ -23,7 +24,8 @@ def get_context(context):
 
 
 def continues(url):
-	"""Somewhere on this site, or an https address (what the app itself puts there)."""
+	"""Somewhere on this site (a path, or its own address: a shop names its order page so), or
+	an https address (the settings' redirect)."""
 	if not url or not isinstance(url, str):
 		return False
-	return is_same_site_path(url) or url.startswith("https://")
+	return is_same_site_path(url) or url.startswith((get_url() + "/", "https://"))

@@ -39,7 +39,8 @@ function show_cards(frm, $box, cards) {
 			.on("click", () => {
 				frappe.confirm(
 					__(
-						"Forget this card? The customer's next renewals will be sent the payment link instead of being charged."
+						"Forget the card {0} saved with {1}? The customer's next renewals will be sent the payment link instead of being charged.",
+						[esc(card.label || ""), esc(card.settings)]
 					),
 					() =>
 						frappe

@@ -311,6 +311,25 @@ class TestShop(ShopCase):
 		pr, _record = self.assertShopOrderPaidOnce(order)
 		self.assertEqual([r.outcome for r in records_for(pr.name)], ["Failed", "Paid"])
 
+	def test_presses_on_pay_at_once_make_one_request(self):
+		"""A double click (four, here): one Payment Request, every press sent to its link."""
+		from concurrent.futures import ThreadPoolExecutor
+
+		from stancer_integration import payment_links
+
+		shopper = self.browser(BUYER_USER)
+		order = self.place_order(shopper)
+		with ThreadPoolExecutor(max_workers=4) as pool:
+			pressed = list(pool.map(lambda _: self.press_pay(self.browser(BUYER_USER), order), range(4)))
+		frappe.db.commit()
+		self.assertEqual({answer.status_code for answer in pressed}, {302}, [a.text[:300] for a in pressed])
+		requests_made = frappe.get_all(
+			"Payment Request", filters={"reference_name": order, "docstatus": 1}, pluck="name"
+		)
+		self.assertEqual(len(requests_made), 1, requests_made)
+		named = {payment_links.read_link(answer.headers["Location"]) for answer in pressed}
+		self.assertEqual(named, set(requests_made))
+
 	def test_pay_for_another_customers_order_is_refused(self):
 		order = self.place_order(self.browser(BUYER_USER))
 		answer = self.press_pay(self.browser(OTHER_USER), order)

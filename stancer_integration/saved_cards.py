@@ -33,7 +33,13 @@ def is_subscription_request(payment_request):
 		return False
 	if values.get("is_a_subscription") or values.get("subscription"):
 		return True
-	return bool(reference_subscription(values.reference_doctype, values.reference_name))
+	subscription = reference_subscription(values.reference_doctype, values.reference_name)
+	if not subscription:
+		return False
+	from stancer_integration.renewals import stancer_plan_account
+
+	# Another gateway's subscription: its renewals are not charged here, so no card is kept.
+	return bool(stancer_plan_account(subscription))
 
 
 def checkout_description(pr):

@@ -505,3 +505,18 @@ class TestRenewals(CheckoutCase):
 		invoice = self.invoice(sub)
 		self.renew(invoice)
 		self.assertFalse(self.charges_of(invoice))
+
+	def test_paying_another_gateways_subscription_invoice_by_link_keeps_no_card(self):
+		customer = self.customer("Renewal Buyer Elsewhere")
+		sub = self.subscription(
+			customer, plan=self.plan(self.other_gateway_account(), name="Renewal Else Plan")
+		)
+		invoice = self.invoice(sub)
+		from stancer_integration.tests.helpers import make_payment_request
+
+		pr = make_payment_request(invoice, self.settings)  # an accountant sends a Stancer link anyway
+		frappe.db.commit()
+		self.assertFalse(saved_cards.is_subscription_request(pr.name))
+		self.pay(pr)
+		self.assertPaidOnce(pr)
+		self.assertIsNone(self.default(customer))

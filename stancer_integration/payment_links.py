@@ -76,7 +76,8 @@ def redirect_for_visitor(redirect_to):
 
 
 def is_same_site_path(url):
-	return bool(url) and url.startswith("/") and not url.startswith("//")
+	# "/\\host" is another site to browsers, as "//host" is.
+	return bool(url) and url.startswith("/") and not url.startswith(("//", "/\\"))
 
 
 def configured_redirect(url):

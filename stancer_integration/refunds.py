@@ -345,8 +345,8 @@ def send(refund_name):
 
 
 def refused_by_stancer(error):
-	"""True when Stancer answered that it made nothing (a 4xx)."""
-	return isinstance(error, errors.APIError) and 400 <= (error.http_status or 0) < 500
+	"""True when Stancer answered that it made nothing (a 4xx other than "too many")."""
+	return not isinstance(error, errors.UnavailableError) and 400 <= (error.http_status or 0) < 500
 
 
 def payment_of(client, stancer_id):
@@ -421,7 +421,12 @@ def record_answer(refund_name, answer):
 			flag(doc, refused, again=True)
 		elif outcome is RefundOutcome.FAILED:
 			reverse(doc)
-		elif outcome is not RefundOutcome.CANCELED and not doc.payment_entry and not doc.needs_attention:
+		elif (
+			outcome is not RefundOutcome.CANCELED
+			and not doc.is_cancellation  # nothing was taken: nothing to pay back
+			and not doc.payment_entry
+			and not doc.needs_attention
+		):
 			doc.payment_entry = book(doc)
 		doc.save(ignore_permissions=True)
 		show_refunded(doc.stancer_payment)

@@ -4,9 +4,10 @@ ERPNext 15 makes no Payment Request for a subscription's invoice. When a Sales I
 Subscription whose plans' gateway account (`Subscription Plan.payment_gateway`) is a Stancer one is
 submitted, a background job (enqueued after the commit, never inside the submit) makes a muted
 Payment Request for it and charges the customer's saved card (`card` + `customer`, no page, no 3-D
-Secure) under a `unique_id` derived from this site and the invoice: however often the job runs — a
-retry, a worker killed half way, the hourly sweep, Dokos calling too — Stancer holds at most one
-charge for the invoice, and a run that finds it records it instead of charging. The charge is
+Secure) under a `unique_id` derived from this site, the subscription and the period the invoice
+bills: however often the job runs — a retry, a worker killed half way, the hourly sweep, Dokos
+calling too, the invoice cancelled and amended — Stancer holds at most one charge for the period,
+and a run that finds it records it (or flags it) instead of charging. The charge is
 recorded through the one recording path (`settlement.settle`).
 
 When there is no card to charge (none saved, forgotten, expired) or the bank refuses it, the request
@@ -222,7 +223,9 @@ def _charge(name, unique_id):
 				).format(record.stancer_id, record.payment_request, name),
 			)
 			return "charged before", record.stancer_id
-		record = None
+		# Its charge was refused: never charged again under the same reference; the customer
+		# is sent the new request's link.
+		return "no card", None
 	if record:
 		# Charged before (a retry, or a run killed after recording): read it again, never charge.
 		frappe.db.commit()

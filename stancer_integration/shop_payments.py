@@ -18,7 +18,6 @@ from frappe.utils import cint, flt
 from stancer_integration import payment_links, payment_request_info
 from stancer_integration.permissions import as_administrator
 
-ERPNEXT_METHOD = "erpnext.accounts.doctype.payment_request.payment_request.make_payment_request"
 SHOP_ORDER_TYPE = "Shopping Cart"
 # An order in these states takes no payment from the shop.
 STOPPED = ("Closed", "On Hold", "Completed")

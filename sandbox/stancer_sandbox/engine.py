@@ -22,10 +22,10 @@ log = logging.getLogger(__name__)
 
 DEFAULTS = {
 	"auth_expiry": 7 * 24 * 3600,  # an uncaptured authorization expires after 7 days
-	"dispute_after": 60,
+	"dispute_after": 60,  # a dispute test card turns `disputed` this long after capture
 	# A refund is sent to the bank within the day, then credited to the cardholder.
 	"refund_sent_after": 3600,
-	"refund_credited_after": 3 * 24 * 3600,  # a dispute test card turns `disputed` this long after capture
+	"refund_credited_after": 3 * 24 * 3600,
 	"webhook_retries": 5,
 	"webhook_retry_delay": 1.0,  # seconds before the first retry, doubled each time
 	"webhook_timeout": 5.0,

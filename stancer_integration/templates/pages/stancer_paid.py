@@ -10,7 +10,8 @@ import frappe
 from frappe import _
 from frappe.utils import get_url
 
-from stancer_integration.payment_links import is_same_site_path
+from stancer_integration.payment_links import configured_redirect, is_same_site_path
+from stancer_integration.payment_request_info import settings_for_gateway
 
 no_cache = 1
 
@@ -20,12 +21,21 @@ def get_context(context):
 	context.title = _("Payment received")
 	context.message = _("Thank you: your payment was accepted.")
 	redirect_to = frappe.form_dict.get("redirect_to")
-	context.continue_to = redirect_to if continues(redirect_to) else None
+	context.continue_to = redirect_to if continues(redirect_to, frappe.form_dict.get("pr")) else None
 
 
-def continues(url):
+def continues(url, payment_request):
 	"""Somewhere on this site (a path, or its own address: a shop names its order page so), or
-	an https address (the settings' redirect)."""
-	if not url or not isinstance(url, str):
+	the redirect set in the Stancer Settings of `payment_request`: never any other address the
+	query string names (this page is a guest's)."""
+	if not url or not isinstance(url, str) or "\\" in url:
 		return False
-	return is_same_site_path(url) or url.startswith((get_url() + "/", "https://"))
+	if is_same_site_path(url) or url.startswith(get_url() + "/"):
+		return True
+	return bool(payment_request) and url == configured_redirect_of(payment_request)
+
+
+def configured_redirect_of(payment_request):
+	gateway = frappe.db.get_value("Payment Request", payment_request, "payment_gateway")
+	settings = settings_for_gateway(gateway) if isinstance(payment_request, str) else None
+	return configured_redirect(settings.redirect_url) if settings else None

@@ -208,3 +208,22 @@ class TestLinkSharing(CheckoutCase):
 			frappe.local.lang = "en"
 		self.assertEqual(description, expected)
 		self.assertNotIn("Payment Request for", description)
+
+	def test_the_success_page_follows_no_address_a_visitor_writes(self):
+		import requests
+
+		from stancer_integration.tests.helpers import on_server
+
+		pr = self.new_request()
+
+		def page(redirect_to):
+			answer = requests.get(
+				on_server("/stancer_paid"), params={"pr": pr.name, "redirect_to": redirect_to}, timeout=60
+			)
+			self.assertEqual(answer.status_code, 200)
+			return answer.text
+
+		self.assertNotIn("<script>alert(1)</script>", page('/"><script>alert(1)</script>'))
+		for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+			self.assertNotIn("evil.example", page(elsewhere), elsewhere)
+		self.assertIn('href="/orders"', page("/orders"))

@@ -520,3 +520,22 @@ class TestRenewals(CheckoutCase):
 		self.pay(pr)
 		self.assertPaidOnce(pr)
 		self.assertIsNone(self.default(customer))
+
+	def test_amended_invoice_whose_first_charge_was_refused_sends_the_link(self):
+		customer = self.customer("Renewal Buyer Amended Refused")
+		sub, _first = self.subscribed(customer)
+		card_behaviour(self.default(customer), "51")
+		second = self.invoice(sub)
+		pr = self.renew(second)
+		self.assertEqual(records_for(pr.name)[0].outcome, "Failed")
+		frappe.get_doc("Payment Request", pr.name).cancel()
+		frappe.get_doc("Sales Invoice", second.name).cancel()
+		amended = frappe.copy_doc(frappe.get_doc("Sales Invoice", second.name))
+		amended.docstatus = 0
+		amended.amended_from = second.name
+		amended.insert(ignore_permissions=True)
+		amended.submit()
+		frappe.db.commit()
+		pr2 = self.renew(amended)
+		self.assertEqual(len(self.charges_of(amended)), 1)  # never charged again for the period
+		self.assertTrue(link_emailed(pr2))

@@ -200,6 +200,18 @@ class TestRefunds(CheckoutCase):
 		record.refund(amount=15)
 		self.assertEqual(len(self.at_stancer(record)), 1)
 
+	def test_a_refund_stancer_refuses_is_not_sent_and_can_be_asked_again(self):
+		record = self.paid(rate=40.0)
+		# Past the app's own checks (as if Stancer's rules had changed): Stancer answers 400.
+		with patch.object(refunds.rules, "check_refund"):
+			with self.assertRaisesRegex(frappe.ValidationError, "Stancer refused the refund"):
+				record.refund(amount=41)
+		(refund,) = self.refunds_of(record)
+		self.assertEqual(refund.status, "Not Sent")
+		self.assertEqual(self.at_stancer(record), [])
+		record.refund(amount=10)  # nothing left Sending: the next one goes
+		self.assertEqual(len(self.at_stancer(record)), 1)
+
 	def test_refund_statuses_move_on_and_a_failed_one_is_reversed(self):
 		record = self.paid()
 		faults(self.own, fail_next_refund=1)

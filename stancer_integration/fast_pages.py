@@ -24,7 +24,8 @@ NO_STORE = {"Cache-Control": "no-store, no-cache, must-revalidate"}
 
 class Answered(HTTPException):
 	"""A response made in `before_request`: Frappe's application returns an HTTPException as
-	it is, so the website routing never runs."""
+	it is, so the website routing never runs — nor its end of request (no commit, no cookies):
+	what these answers write, they commit themselves."""
 
 	def __init__(self, response):
 		super().__init__(response=response)

@@ -47,8 +47,10 @@ STATUS_OF = {
 	RefundOutcome.FAILED: "Failed",
 	RefundOutcome.CANCELED: "Authorization Cancelled",
 }
-# Refunds that gave, or are giving, money back.
-GIVING_BACK = ("Sending", "To Refund", "Sent to Bank", "Refunded")
+# Refunds Stancer made and that did not fail: what the payment's record shows as given back.
+GAVE_BACK = ("To Refund", "Sent to Bank", "Refunded")
+# …and the one being sent: what may no longer be refunded.
+GIVING_BACK = ("Sending", *GAVE_BACK)
 OPEN = ("Sending", "To Refund", "Sent to Bank")
 # A refund whose answer was lost and that Stancer still does not show after this long was not made.
 NOT_MADE_AFTER = timedelta(minutes=10)
@@ -457,7 +459,7 @@ def show_refunded(record_name):
 	currency = frappe.db.get_value(RECORD, record_name, "currency")
 	given = frappe.db.get_value(
 		REFUND,
-		{"stancer_payment": record_name, "status": ("in", ("To Refund", "Sent to Bank", "Refunded"))},
+		{"stancer_payment": record_name, "status": ("in", GAVE_BACK)},
 		"sum(amount_minor)",
 	)
 	frappe.db.set_value(

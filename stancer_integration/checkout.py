@@ -155,7 +155,7 @@ def _pay(pr, settings, client, token, lang):
 		fields = dict(
 			amount=amount_minor,
 			currency=pr.currency,
-			description=saved_cards.checkout_description(pr),
+			description=saved_cards.checkout_description(pr, page_lang),
 			order_id=order_id,
 			capture=settings.capture_mode == "Immediately",
 			three_d_secure=bool(settings.three_d_secure),

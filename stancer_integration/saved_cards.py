@@ -42,15 +42,16 @@ def is_subscription_request(payment_request):
 	return bool(stancer_plan_account(subscription))
 
 
-def checkout_description(pr):
+def checkout_description(pr, lang=None):
 	"""What Stancer's page shows for a link: what is paid, and for a subscription, that the card
-	is kept for it."""
+	is kept for it; in `lang`, the page's language (else the one this request speaks)."""
+	lang = (lang or frappe.local.lang or "en").split("-")[0]
 	if is_subscription_request(pr):
-		text = _("Card kept for the subscription: {0}").format(pr.reference_name)
+		text = _("Card kept for the subscription: {0}", lang=lang).format(pr.reference_name)
 	else:
-		# What is paid, in the customer's language (the page speaks it): ERPNext's subject is
-		# English whoever the customer is.
-		text = f"{label(frappe.local.site, frappe.local.lang, pr.reference_doctype)} {pr.reference_name}"
+		# What is paid, in the page's language: ERPNext's subject is English whoever the
+		# customer is.
+		text = f"{label(frappe.local.site, lang, pr.reference_doctype)} {pr.reference_name}"
 	return shorten_description(text, fallback=pr.name)
 
 

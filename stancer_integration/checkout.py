@@ -181,27 +181,7 @@ def _pay(pr, settings, client, token, lang):
 			),
 		)
 
-	record = frappe.get_doc(
-		{
-			"doctype": RECORD,
-			"payment_request": pr.name,
-			"reference_doctype": pr.reference_doctype,
-			"reference_name": pr.reference_name,
-			"customer": customer,
-			"stancer_settings": settings.name,
-			"mode": settings.mode,
-			"public_key": settings.public_key,
-			"amount": due,
-			"currency": pr.currency,
-			"amount_minor": amount_minor,
-			"unique_id": unique_id,
-			"stancer_customer_id": stancer_customer,
-			"link_token": token,
-		}
-	)
-	# Named after its unique_id: the return address names it, whatever became of an earlier
-	# record of the same attempt.
-	record.name = unique_id
+	record = attempt_record(pr, settings, unique_id, amount_minor, customer, stancer_customer, token)
 	update_record(record, payment)
 	# The record is the app's own log and every value on it was just read or computed here:
 	# written directly, without the document hooks a user-made document needs (hot path).
@@ -218,6 +198,31 @@ def _pay(pr, settings, client, token, lang):
 			"error", pr.name, message=_("The previous attempt was not completed. Please try again.")
 		)
 	return Checkout("redirect", pr.name, location=page_url(client, payment, page_lang))
+
+
+def attempt_record(pr, settings, unique_id, amount_minor, customer, stancer_customer=None, token=None):
+	"""The (unsaved) Stancer Payment of one attempt at paying `pr`, named after its unique_id:
+	the return address names it, whatever became of an earlier record of the same attempt."""
+	record = frappe.get_doc(
+		{
+			"doctype": RECORD,
+			"payment_request": pr.name,
+			"reference_doctype": pr.reference_doctype,
+			"reference_name": pr.reference_name,
+			"customer": customer,
+			"stancer_settings": settings.name,
+			"mode": settings.mode,
+			"public_key": settings.public_key,
+			"amount": money.from_minor(amount_minor, pr.currency),
+			"currency": pr.currency,
+			"amount_minor": amount_minor,
+			"unique_id": unique_id,
+			"stancer_customer_id": stancer_customer,
+			"link_token": token or payment_links.make_token(pr.name),
+		}
+	)
+	record.name = unique_id
+	return record
 
 
 def create_payment(client, settings, fields, unique_id, pr, customer, stancer_customer):

@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 
 from stancer_integration import payment_links, payment_request_info
-from stancer_integration.checkout import Checkout, max_attempts
+from stancer_integration.checkout import Checkout, attempt_record, max_attempts
 from stancer_integration.error_messages import error_message
 from stancer_integration.permissions import as_administrator
 from stancer_integration.settlement import (
@@ -19,7 +19,7 @@ from stancer_integration.settlement import (
 	with_lock_retries,
 )
 from stancer_integration.site_references import attempt_unique_id
-from stancer_integration.stancer import errors, money
+from stancer_integration.stancer import errors
 from stancer_integration.stancer.statuses import is_final
 from stancer_integration.stancer.validation import stable_reference
 
@@ -71,24 +71,9 @@ def recover_attempt(payment_request, unique_id):
 		payment_request_info.lock(pr.name)
 		if frappe.db.exists(RECORD, unique_id):
 			return unique_id  # made meanwhile by a concurrent return
-		record = frappe.get_doc(
-			{
-				"doctype": RECORD,
-				"payment_request": pr.name,
-				"reference_doctype": pr.reference_doctype,
-				"reference_name": pr.reference_name,
-				"customer": payment_request_info.customer_of(pr),
-				"stancer_settings": settings.name,
-				"mode": settings.mode,
-				"public_key": settings.public_key,
-				"amount": money.from_minor(payment["amount"], pr.currency),
-				"currency": pr.currency,
-				"amount_minor": payment["amount"],
-				"unique_id": unique_id,
-				"link_token": payment_links.make_token(pr.name),
-			}
+		record = attempt_record(
+			pr, settings, unique_id, payment["amount"], payment_request_info.customer_of(pr)
 		)
-		record.name = unique_id
 		update_record(record, payment)
 		record.set_user_and_timestamp()
 		record.db_insert()

@@ -21,8 +21,8 @@ import frappe
 from frappe import _
 from frappe.utils import flt, nowdate
 
-from stancer_integration import link_sharing, payment_links, payment_request_info, saved_cards
-from stancer_integration.checkout import adopt_if_ours
+from stancer_integration import link_sharing, payment_request_info, saved_cards
+from stancer_integration.checkout import adopt_if_ours, attempt_record
 from stancer_integration.permissions import as_administrator
 from stancer_integration.settlement import (
 	RECORD,
@@ -285,7 +285,7 @@ def _charge(name, unique_id):
 			frappe.db.rollback()
 			frappe.log_error(title="Stancer renewal", message=f"{name}: {type(error).__name__}: {error}")
 			return "error", None
-		record = new_record(pr, settings, customer, due, amount_minor, unique_id, stancer_customer)
+		record = attempt_record(pr, settings, unique_id, amount_minor, customer, stancer_customer)
 		# Kept Pending with its id: settlement copies the answer, and so sees the outcome change
 		# (a refusal saying the card is finished drops it as the default).
 		record.stancer_id = payment["id"]
@@ -315,29 +315,6 @@ def usable(client, card_id):
 	except errors.NotFoundError:
 		return False
 	return not rules.card_expired(card)
-
-
-def new_record(pr, settings, customer, due, amount_minor, unique_id, stancer_customer):
-	record = frappe.get_doc(
-		{
-			"doctype": RECORD,
-			"payment_request": pr.name,
-			"reference_doctype": pr.reference_doctype,
-			"reference_name": pr.reference_name,
-			"customer": customer,
-			"stancer_settings": settings.name,
-			"mode": settings.mode,
-			"public_key": settings.public_key,
-			"amount": due,
-			"currency": pr.currency,
-			"amount_minor": amount_minor,
-			"unique_id": unique_id,
-			"stancer_customer_id": stancer_customer,
-			"link_token": payment_links.make_token(pr.name),
-		}
-	)
-	record.name = unique_id
-	return record
 
 
 def ask_customer(payment_request):

@@ -6,16 +6,24 @@ again, and carried by the e-mail ERPNext sends, in French or English."""
 from urllib.parse import parse_qs, urlsplit
 
 import frappe
+import requests
 
 from stancer_integration import link_sharing
 from stancer_integration.checkout import payment_request_for_token
-from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import CheckoutCase
+from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import (
+	REFUSED,
+	SUCCESS,
+	CheckoutCase,
+	page_state,
+)
 from stancer_integration.tests.helpers import (
 	make_customer,
 	make_payment_request,
 	make_sales_order,
 	make_settings,
 	make_user,
+	on_server,
+	pay_on_page,
 	web_server,
 )
 
@@ -121,49 +129,34 @@ class TestLinkSharing(CheckoutCase):
 		)
 		self.assertTrue(any("/stancer_checkout?token=" in (m or "") for m in mails), mails)
 
-	def test_a_french_customer_in_an_english_browser_reads_french(self):
-		from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import (
-			REFUSED,
-			page_state,
-		)
-
-		customer = make_customer("Stancer Client Lecteur", email="lecteur@example.org")
+	def french_customer_pays_in_an_english_browser(self, name, card):
+		"""A French customer opens the link and pays in an English browser: (Stancer's page
+		address, our return page's answer, the browser's headers)."""
+		customer = make_customer(name, email=name.lower().replace(" ", ".") + "@example.org")
 		frappe.db.set_value("Customer", customer, "language", "fr")
 		frappe.db.commit()
 		pr = self.new_request(customer=customer)
 		english = {"Accept-Language": "en-GB,en;q=0.9"}
-		import requests
-
-		from stancer_integration.tests.helpers import on_server, pay_on_page
-
 		opened = requests.get(
 			on_server(pr.get_payment_url()), headers=english, allow_redirects=False, timeout=60
 		)
-		self.assertIn("lang=fr-FR", opened.headers["Location"])  # Stancer's page
-		back = pay_on_page(opened.headers["Location"], REFUSED)
+		back = pay_on_page(opened.headers["Location"], card)
 		answer = requests.get(on_server(back), headers=english, allow_redirects=False, timeout=60)
+		return opened.headers["Location"], answer, english
+
+	def test_a_french_customer_in_an_english_browser_reads_french(self):
+		stancer_page, answer, _english = self.french_customer_pays_in_an_english_browser(
+			"Stancer Client Lecteur", REFUSED
+		)
+		self.assertIn("lang=fr-FR", stancer_page)  # Stancer's page
 		self.assertEqual(page_state(answer)[0], "failed")
 		self.assertIn("Le paiement n'a pas abouti", answer.text)  # our page, in French
 		self.assertIn("Réessayer", answer.text)
 
 	def test_the_success_page_speaks_the_customers_language_too(self):
-		import requests
-
-		from stancer_integration.stancer_integration.doctype.stancer_payment.test_stancer_payment import (
-			SUCCESS,
+		_page, answer, english = self.french_customer_pays_in_an_english_browser(
+			"Stancer Client Ravi", SUCCESS
 		)
-		from stancer_integration.tests.helpers import on_server, pay_on_page
-
-		customer = make_customer("Stancer Client Ravi", email="ravi@example.org")
-		frappe.db.set_value("Customer", customer, "language", "fr")
-		frappe.db.commit()
-		pr = self.new_request(customer=customer)
-		english = {"Accept-Language": "en-GB,en;q=0.9"}
-		opened = requests.get(
-			on_server(pr.get_payment_url()), headers=english, allow_redirects=False, timeout=60
-		)
-		back = pay_on_page(opened.headers["Location"], SUCCESS)
-		answer = requests.get(on_server(back), headers=english, allow_redirects=False, timeout=60)
 		self.assertEqual(answer.status_code, 302, answer.text[:300])
 		self.assertIn("_lang=fr", answer.headers["Location"])
 		success = requests.get(on_server(answer.headers["Location"]), headers=english, timeout=60)
@@ -186,10 +179,6 @@ class TestLinkSharing(CheckoutCase):
 		self.assertEqual(payment_links.redirect_for_visitor("/orders/SO-1"), "/orders/SO-1")
 
 	def test_the_hosted_page_says_what_is_paid_in_the_customers_language(self):
-		import requests
-
-		from stancer_integration.tests.helpers import on_server
-
 		customer = make_customer("Stancer Client Libellé", email="libelle@example.org")
 		frappe.db.set_value("Customer", customer, "language", "fr")
 		frappe.db.commit()
@@ -210,10 +199,6 @@ class TestLinkSharing(CheckoutCase):
 		self.assertNotIn("Payment Request for", description)
 
 	def test_the_success_page_follows_no_address_a_visitor_writes(self):
-		import requests
-
-		from stancer_integration.tests.helpers import on_server
-
 		pr = self.new_request()
 
 		def page(redirect_to):

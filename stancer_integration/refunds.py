@@ -111,10 +111,11 @@ def start(record_name, amount, reason, credit_note, make_credit_note, cancel=Fal
 					"A refund of this payment is being sent to Stancer: wait a minute, then press Refresh from Stancer on it."
 				)
 			)
-		asked = doc.amount_minor - given_back(doc.name) if minor is None else minor
+		already = given_back(doc.name)
+		asked = doc.amount_minor - already if minor is None else minor
 		status = "authorized" if cancel else "captured"
 		try:
-			rules.check_refund(asked, doc.amount_minor, given_back(doc.name), status)
+			rules.check_refund(asked, doc.amount_minor, already, status)
 		except errors.ValidationError as error:
 			frappe.throw(refusal_message(error, doc.currency))
 		note = checked_credit_note(doc, credit_note, make_credit_note, asked)

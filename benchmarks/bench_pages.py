@@ -9,8 +9,9 @@ In one run, with 2 gunicorn workers: the median of `GET /api/method/ping`, of a 
 of a working link's redirect to Stancer's page (a new Payment Request each round, so each
 makes a Stancer payment on the sandbox, which runs in this process), and of the return
 address's redirect to the success page once the customer paid on the sandbox's page: the first
-one reads the payment from Stancer and books it (ERPNext's Payment Entry), a second one (a
-reload, or a webhook came first) finds it booked. Goals: the redirects at most 3× ping, the
+one reads the payment from Stancer and answers, booking it (ERPNext's Payment Entry) after the
+answer, whose end is timed too (seen in the database); a second one (a reload, or a webhook came
+first) finds it booked. Goals: the redirects at most 3× ping, the
 forged link at most 2× ping. It commits documents: use a test site.
 """
 
@@ -59,7 +60,14 @@ def run(rounds):
 			urlsplit(helpers.pay_on_page(answer.headers["Location"], "4242424242424242"))
 			for _, answer in opened
 		]
-		returns = [timed(back.path + "?" + back.query) for back in paid]
+		returns, booked = [], []
+		for back in paid:
+			# A customer's click on a server not busy with another's: the booking the previous
+			# return does after its answer is waited for, outside the timing.
+			start = time.perf_counter()
+			returns.append(timed(back.path + "?" + back.query))
+			helpers.wait_for_recording(back.path + "?" + back.query)
+			booked.append((time.perf_counter() - start, 302))
 		again = [timed(back.path + "?" + back.query) for back in paid]
 	finally:
 		server.stop()
@@ -79,8 +87,9 @@ def run(rounds):
 		f"working link (302), median: {ms(redirect):.1f} ms, {ms(redirect) / ms(ping):.1f}x ping (goal <= 3)"
 	)
 	print(
-		f"return after paying, booking it (302), median: {ms(returns):.1f} ms, {ms(returns) / ms(ping):.1f}x ping"
+		f"return after paying (302, booked after the answer), median: {ms(returns):.1f} ms, {ms(returns) / ms(ping):.1f}x ping (goal <= 3)"
 	)
+	print(f"  its booking seen in the database, from the click, median: {ms(booked):.1f} ms")
 	print(
 		f"return once booked (302), median: {ms(again):.1f} ms, {ms(again) / ms(ping):.1f}x ping (goal <= 3)"
 	)

@@ -3,19 +3,28 @@ the attempt — even one whose record was lost —, ask Stancer (never the query
 it, and say what happened.
 """
 
+import time
+from functools import partial
+
 import frappe
 from frappe import _
 
 from stancer_integration import payment_links, payment_request_info
 from stancer_integration.checkout import Checkout, attempt_record, max_attempts
 from stancer_integration.error_messages import error_message
-from stancer_integration.permissions import as_administrator
+from stancer_integration.permissions import as_administrator, visitor
 from stancer_integration.settlement import (
 	RECORD,
 	Settlement,
+	Unreadable,
+	fetch_record,
+	flag_unreadable,
 	in_fresh_transaction,
+	read_refunds,
+	settle,
 	sync_record,
 	update_record,
+	will_book,
 	with_lock_retries,
 )
 from stancer_integration.site_references import attempt_unique_id
@@ -35,14 +44,35 @@ def speak_customers_language(payment_request):
 	return language
 
 
-def find_record(ref):
-	"""The Stancer Payment a return address names: by name (its unique_id), or by unique_id
-	for records named before that rule."""
+# What a return reads of its Stancer Payment: one plain query, on every return.
+RETURN_FIELDS = (
+	"name",
+	"payment_request",
+	"stancer_settings",
+	"link_token",
+	"stancer_id",
+	"public_key",
+	"amount",
+	"amount_minor",
+	"currency",
+	"outcome",
+	"payment_entry",
+	"needs_attention",
+)
+
+
+def read_record(ref):
+	"""The values of the Stancer Payment a return address names: by name (its unique_id), or by
+	unique_id for records named before that rule; None when it names none."""
 	if not ref or not isinstance(ref, str) or len(ref) > 140:
 		return None
-	if frappe.db.exists(RECORD, ref):
-		return ref
-	return frappe.db.get_value(RECORD, {"unique_id": ref}, "name")
+	rows = frappe.db.sql(
+		"select {} from `tabStancer Payment` where name = %(ref)s or unique_id = %(ref)s "
+		"order by name = %(ref)s desc limit 1".format(", ".join(f"`{f}`" for f in RETURN_FIELDS)),
+		{"ref": ref},
+		as_dict=True,
+	)
+	return rows[0] if rows else None
 
 
 def recover_attempt(payment_request, unique_id):
@@ -111,35 +141,92 @@ def settled(record_name, record):
 	)
 
 
-def handle_return(ref, payment_request=None, record_name=None):
-	"""The customer is back from Stancer: ask Stancer (never the query string), record, answer.
-	`record_name` is the record `ref` names, when the caller looked it up already."""
-	with as_administrator():
-		record_name = record_name or find_record(ref)
-		if not record_name:
-			try:
-				record_name = recover_attempt(payment_request, ref)
-			except errors.StancerError:
-				record_name = None
-		if not record_name:
-			raise frappe.PageDoesNotExistError
-		record = frappe.db.get_value(
-			RECORD,
-			record_name,
-			[
-				"payment_request",
-				"stancer_settings",
-				"link_token",
-				"outcome",
-				"payment_entry",
-				"needs_attention",
-			],
-			as_dict=True,
+def record_now_or_after_answer(record, settings):
+	"""Record what Stancer says of the attempt (`record`: its values), or — for a guest whose
+	paid payment nothing known stops from being booked — answer first and book once the answer
+	is sent: ERPNext's Payment Entry is most of a return's time. A logged-in payer waits for the
+	booking: a shop sends them on to its order page, which must show it paid."""
+	pr = record.payment_request
+	with settings.get_client() as client:
+		try:
+			# What refunds gave back is read before booking: after the answer, when there is one.
+			record, payment = fetch_record(
+				record.name, settings=settings, client=client, record=record, refunds=False
+			)
+		except Unreadable as unreadable:
+			return flag_unreadable(record.name, unreadable.record, unreadable.reason)
+		if will_book(record, payment):
+			after_answer = getattr(getattr(frappe.local, "request", None), "after_response", None)
+			if after_answer is not None and visitor() == "Guest" and claim_booking(pr, record.name):
+				after_answer.add(partial(book_after_answer, record.name, pr, settings))
+				return Settlement(record.name, pr, "Paid")
+			# Another attempt of the request, paid too (two tabs), is being booked after its
+			# answer: this one waits for it, to be told, as before, that the team will call.
+			wait_for_booking(pr)
+		payment = read_refunds(client, payment)
+	return settle(record.name, payment, pr)
+
+
+BOOKING_CLAIM_SECONDS = 60
+
+
+def booking_key(payment_request):
+	return frappe.cache.make_key(f"stancer-booking|{payment_request}")
+
+
+def claim_booking(payment_request, record_name):
+	"""One attempt of a request at a time is booked after its answer (Redis' SET NX); the
+	same attempt again (a reload) may be."""
+	key = booking_key(payment_request)
+	if frappe.cache.set(key, record_name, nx=True, ex=BOOKING_CLAIM_SECONDS):
+		return True
+	return (frappe.cache.get(key) or b"").decode() == record_name
+
+
+def wait_for_booking(payment_request, timeout=10):
+	deadline = time.monotonic() + timeout
+	while frappe.cache.get(booking_key(payment_request)) and time.monotonic() < deadline:
+		time.sleep(0.02)
+
+
+def book_after_answer(record_name, payment_request, settings):
+	"""Book a payment the customer was told is accepted (it is: Stancer took it), read again
+	from Stancer with what refunds gave back. `settle` decides again under the lock; a booking
+	ERPNext refuses flags the record for the accountants, and one that cannot finish here
+	(Stancer or the database busy, the worker stopped) is booked by the webhook or the
+	reconciliation, which find the record still open."""
+	try:
+		sync_record(record_name, settings=settings)
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(
+			title="Stancer return",
+			message=f"{record_name}: booking after the answer: {frappe.get_traceback(with_context=False)[-2000:]}",
 		)
+		frappe.db.commit()
+	finally:
+		key = booking_key(payment_request)
+		if (frappe.cache.get(key) or b"").decode() == record_name:
+			frappe.cache.delete(key)
+
+
+def handle_return(ref, payment_request=None, record=None):
+	"""The customer is back from Stancer: ask Stancer (never the query string), record, answer.
+	`record` is what `read_record(ref)` read, when the caller read it already."""
+	with as_administrator():
+		record = record or read_record(ref)
+		if not record:
+			try:
+				record = read_record(recover_attempt(payment_request, ref))
+			except errors.StancerError:
+				record = None
+		if not record:
+			raise frappe.PageDoesNotExistError
+		record_name = record.name
 		settings = frappe.get_cached_doc("Stancer Settings", record.stancer_settings)
 		retry = payment_links.checkout_url(record.payment_request, record.link_token or None)
 		try:
-			result = settled(record_name, record) or sync_record(record_name, settings=settings)
+			result = settled(record_name, record) or record_now_or_after_answer(record, settings)
 		except errors.UnavailableError:
 			frappe.db.rollback()
 			return Checkout(

@@ -80,7 +80,26 @@ def sync_record(record_name, payment=None, settings=None, client=None):
 	"""Fetch a record's payment from Stancer (unless given), capture it when it was asked to be
 	captured at once, and record it. Callers that hold the Stancer Settings (or a client of
 	theirs, reused across many records) pass them in."""
-	record = frappe.db.get_value(
+	try:
+		record, payment = fetch_record(record_name, payment, settings, client)
+	except Unreadable as unreadable:
+		return flag_unreadable(record_name, unreadable.record, unreadable.reason)
+	return settle(record_name, payment, record.payment_request)
+
+
+class Unreadable(Exception):
+	"""These settings cannot read the record's payment: `reason` says why, for the accountant."""
+
+	def __init__(self, record, reason):
+		super().__init__(reason)
+		self.record = record
+		self.reason = reason
+
+
+def fetch_record(record_name, payment=None, settings=None, client=None, record=None, refunds=True):
+	"""The record's values (`record`, when the caller read them) and its payment as Stancer has
+	it now (`fetch_for_recording`); raises Unreadable when the settings' keys cannot read it."""
+	record = record or frappe.db.get_value(
 		RECORD,
 		record_name,
 		["payment_request", "stancer_settings", "stancer_id", "public_key", "outcome", "payment_entry"],
@@ -89,44 +108,49 @@ def sync_record(record_name, payment=None, settings=None, client=None):
 	settings = settings or frappe.get_doc("Stancer Settings", record.stancer_settings)
 	if record.public_key and record.public_key != settings.public_key:
 		# Made under keys these settings no longer hold: the new keys cannot read it.
-		return flag_unreadable(
-			record_name, record, account_changed_reason(record.stancer_id, record.public_key)
-		)
+		raise Unreadable(record, account_changed_reason(record.stancer_id, record.public_key))
 	own_client = client is None
 	client = client or settings.get_client()
 	try:
-		payment = fetch_for_recording(client, record.stancer_id, payment, booked=bool(record.payment_entry))
+		payment = fetch_for_recording(
+			client, record.stancer_id, payment, booked=bool(record.payment_entry) or not refunds
+		)
 	except errors.NotFoundError:
-		return flag_unreadable(
-			record_name,
+		raise Unreadable(
 			record,
 			_(
 				"Stancer does not know payment {0} under the account these settings use: check it in the Stancer dashboard of the account it was made with."
 			).format(record.stancer_id),
-		)
+		) from None
 	finally:
 		if own_client:
 			client.close()
-	return settle(record_name, payment, record.payment_request)
+	return record, payment
 
 
 def fetch_for_recording(client, stancer_id, payment=None, booked=False):
 	"""The payment as Stancer has it now (unless given), captured when it was created to be
 	captured at once. An authorization the merchant captures by hand is never captured by a
 	visit, whatever the settings say now. A paid payment not booked yet comes with what its
-	refunds gave back, so one refunded before anybody saw it is not booked as paid."""
+	refunds gave back (`read_refunds`)."""
 	if payment is None:
 		payment = client.fetch(stancer_id, with_card=True)
 	if needs_capture(payment) and payment.get("capture") is True:
 		payment = capture(client, payment)
-	if not booked and not is_intent(payment) and object_outcome(payment) is Outcome.PAID:
-		try:
-			payment = client.payments.with_refunds(payment)
-		except errors.StancerError:
-			# Stancer's v2 refund list is not reliable yet (its own plugins read v1): without
-			# it the payment is booked as paid, the usual case, rather than not at all.
-			pass
-	return payment
+	return payment if booked else read_refunds(client, payment)
+
+
+def read_refunds(client, payment):
+	"""A paid payment with what its refunds gave back, so one refunded before anybody saw it is
+	not booked as paid."""
+	if is_intent(payment) or object_outcome(payment) is not Outcome.PAID:
+		return payment
+	try:
+		return client.payments.with_refunds(payment)
+	except errors.StancerError:
+		# Stancer's v2 refund list is not reliable yet (its own plugins read v1): without it
+		# the payment is booked as paid, the usual case, rather than not at all.
+		return payment
 
 
 def account_changed_reason(stancer_id, public_key):
@@ -261,6 +285,24 @@ def settle_locked(record_name, payment, refused=None):
 		record.payment_entry = entry
 	save_if_changed(record, before)
 	return _result(result, record)
+
+
+def will_book(record, payment):
+	"""Whether `settle` would book `payment` for `record` (the values of its Stancer Payment) as
+	a Payment Entry, with nothing known ahead to stop it: `settle_locked`'s checks, read without
+	locks or writes, for answering a customer before the booking, which `settle` decides again
+	under the lock. What only trying shows (ERPNext or another app refusing the entry) is not
+	known here."""
+	if object_outcome(payment) is not Outcome.PAID:
+		return False
+	if record.payment_entry or record.needs_attention or not_this_payment(record, payment):
+		return False
+	record = frappe._dict(record)
+	update_record(record, payment)
+	if record.outcome != "Paid" or unexpected_status_reason(record, payment):
+		return False
+	pr = payment_request_info.read(record.payment_request)
+	return bool(pr) and not unbookable_reason(pr, record)
 
 
 def _result(result, record):

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import frappe
 import requests
@@ -211,6 +211,36 @@ def on_server(url):
 def pay_on_page(page_url, number, exp="12/34", cvc="123", threeds="authenticate"):
 	"""Pay on the sandbox's hosted page as a customer would; return where it sends them."""
 	return shopper.pay_on_page(page_url, number, exp=exp, cvc=cvc, threeds=threeds).headers.get("Location")
+
+
+def come_back(url, session=None, **kwargs):
+	"""The customer's browser back on a return address (redirect not followed), then what the
+	server books after answering a guest (`wait_for_recording`); a fresh snapshot after."""
+	answer = (session or requests).get(on_server(url), allow_redirects=False, timeout=120, **kwargs)
+	if answer.status_code == 302:
+		wait_for_recording(url)
+	frappe.db.commit()
+	return answer
+
+
+def wait_for_recording(url, timeout=60):
+	"""Until the attempt a return address names is no longer paid-and-unbooked: a guest is told
+	"paid" before the server books it (payment_return.record_now_or_after_answer)."""
+	ref = (parse_qs(urlsplit(url).query).get("ref") or [""])[0]
+	deadline = time.monotonic() + timeout
+	while True:
+		frappe.db.commit()  # a fresh snapshot: see what the server committed
+		name = frappe.db.exists("Stancer Payment", ref) or frappe.db.get_value(
+			"Stancer Payment", {"unique_id": ref}, "name"
+		)
+		row = name and frappe.db.get_value(
+			"Stancer Payment", name, ["outcome", "payment_entry", "needs_attention"], as_dict=True
+		)
+		if not row or row.payment_entry or row.needs_attention or row.outcome not in ("Pending", "Paid"):
+			return row
+		if time.monotonic() > deadline:
+			raise AssertionError(f"{ref}: told paid, still not booked nor flagged after {timeout} s")
+		time.sleep(0.02)
 
 
 # -- sales documents -----------------------------------------------------------------------------

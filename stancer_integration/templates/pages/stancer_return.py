@@ -8,7 +8,7 @@ import frappe
 from frappe import _
 
 from stancer_integration import rate_limits
-from stancer_integration.payment_return import find_record, handle_return, speak_customers_language
+from stancer_integration.payment_return import handle_return, read_record, speak_customers_language
 
 no_cache = 1
 
@@ -16,17 +16,13 @@ no_cache = 1
 def answer():
 	"""What the return address answers (a Checkout); 404 for one that names no payment."""
 	ref = frappe.form_dict.get("ref")
-	record_name = find_record(ref)
-	if record_name:
-		rate_limits.hit("return", record_name)
+	record = read_record(ref)
+	if record:
+		rate_limits.hit("return", record.name)
 	else:
 		rate_limits.hit("return-unknown")
-	speak_customers_language(
-		frappe.db.get_value("Stancer Payment", record_name, "payment_request")
-		if record_name
-		else frappe.form_dict.get("pr")
-	)
-	return handle_return(ref, frappe.form_dict.get("pr"), record_name)
+	speak_customers_language(record.payment_request if record else frappe.form_dict.get("pr"))
+	return handle_return(ref, frappe.form_dict.get("pr"), record)
 
 
 def is_redirect(result):

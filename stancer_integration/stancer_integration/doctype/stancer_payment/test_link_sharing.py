@@ -17,6 +17,7 @@ from stancer_integration.stancer_integration.doctype.stancer_payment.test_stance
 	page_state,
 )
 from stancer_integration.tests.helpers import (
+	come_back,
 	make_customer,
 	make_payment_request,
 	make_sales_order,
@@ -141,7 +142,7 @@ class TestLinkSharing(CheckoutCase):
 			on_server(pr.get_payment_url()), headers=english, allow_redirects=False, timeout=60
 		)
 		back = pay_on_page(opened.headers["Location"], card)
-		answer = requests.get(on_server(back), headers=english, allow_redirects=False, timeout=60)
+		answer = come_back(back, headers=english)
 		return opened.headers["Location"], answer, english
 
 	def test_a_french_customer_in_an_english_browser_reads_french(self):

@@ -18,7 +18,13 @@ from stancer_integration.stancer_integration.doctype.stancer_payment.test_stance
 	entries_for,
 	records_for,
 )
-from stancer_integration.tests.helpers import make_settings, make_user, on_server, pay_on_page, sandbox
+from stancer_integration.tests.helpers import (
+	come_back,
+	make_settings,
+	make_user,
+	pay_on_page,
+	sandbox,
+)
 
 test_ignore = ["Company", "Customer", "Payment Request", "Payment Entry", "Stancer Settings", "Currency"]
 ACCOUNTANT = "stancer.accountant@example.org"
@@ -167,7 +173,7 @@ class TestReconciliation(CheckoutCase):
 		frappe.db.commit()
 		back = pay_on_page(opened.headers["Location"], SUCCESS)
 		for _ in range(3):
-			requests.get(on_server(back), allow_redirects=False, timeout=60)
+			come_back(back)
 		frappe.db.commit()
 		record = records_for(pr.name)[-1]
 		self.assertTrue(record.needs_attention)

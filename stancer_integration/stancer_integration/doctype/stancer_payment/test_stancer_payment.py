@@ -17,6 +17,7 @@ from stancer_integration.overrides.payment_request import validate_before_submit
 from stancer_integration.site_references import customer_external_id
 from stancer_integration.stancer.validation import stable_reference
 from stancer_integration.tests.helpers import (
+	come_back,
 	make_company,
 	make_customer,
 	make_exchange_rate,
@@ -27,6 +28,7 @@ from stancer_integration.tests.helpers import (
 	on_server,
 	pay_on_page,
 	sandbox,
+	wait_for_recording,
 	web_server,
 )
 
@@ -101,9 +103,7 @@ class CheckoutCase(FrappeTestCase):
 		self.assertEqual(opened.status_code, 302, page_state(opened))
 		back = pay_on_page(opened.headers["Location"], card, threeds=threeds)
 		self.assertTrue(back and "/stancer_return?ref=" in back, back)
-		answer = requests.get(on_server(back), allow_redirects=False, timeout=60)
-		frappe.db.commit()  # a fresh snapshot: see what the server committed
-		return answer
+		return come_back(back)
 
 	def click_at_once(self, pr, clicks):
 		"""`clicks` customers' clicks on the link at the same moment: all sent to one page."""
@@ -287,12 +287,12 @@ class TestCheckout(CheckoutCase):
 			answers = list(
 				pool.map(lambda _: requests.get(back, allow_redirects=False, timeout=120), range(10))
 			)
+		wait_for_recording(back)
 		self.assertEqual(
 			{a.status_code for a in answers}, {302}, [a.text[:300] for a in answers if a.status_code != 302]
 		)
-		again = requests.get(back, allow_redirects=False, timeout=60)
+		again = come_back(back)
 		self.assertEqual(again.status_code, 302)
-		frappe.db.commit()
 		self.assertPaidOnce(pr)
 
 	def test_refresh_from_stancer_records_a_payment_whose_customer_never_came_back(self):
@@ -322,7 +322,7 @@ class TestCheckout(CheckoutCase):
 		frappe.get_doc("Payment Request", pr.name).cancel()
 		frappe.db.commit()
 		back = on_server(pay_on_page(opened.headers["Location"], SUCCESS))
-		answer = requests.get(back, allow_redirects=False, timeout=60)
+		answer = come_back(back)
 		frappe.db.commit()
 		self.assertEqual(answer.status_code, 200)
 		self.assertIn('data-state="received"', answer.text)
@@ -333,7 +333,7 @@ class TestCheckout(CheckoutCase):
 		self.assertFalse(record.payment_entry)
 		self.assertEqual(entries_for(pr.name), [])
 		# Hitting the return page again changes nothing.
-		requests.get(back, allow_redirects=False, timeout=60)
+		come_back(back)
 		frappe.db.commit()
 		self.assertEqual(entries_for(pr.name), [])
 		self.assertEqual(len(records_for(pr.name)), 1)
@@ -345,7 +345,7 @@ class TestCheckout(CheckoutCase):
 		frappe.get_doc("Payment Request", pr.name).create_payment_entry(submit=True)
 		frappe.db.commit()
 		back = on_server(pay_on_page(opened.headers["Location"], SUCCESS))
-		answer = requests.get(back, allow_redirects=False, timeout=60)
+		answer = come_back(back)
 		frappe.db.commit()
 		self.assertIn('data-state="received"', answer.text)
 		record = records_for(pr.name)[-1]

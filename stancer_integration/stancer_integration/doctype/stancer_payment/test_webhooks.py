@@ -17,7 +17,13 @@ from stancer_integration.stancer_integration.doctype.stancer_payment.test_stance
 	CheckoutCase,
 	records_for,
 )
-from stancer_integration.tests.helpers import make_settings, on_server, pay_on_page, sandbox, web_server
+from stancer_integration.tests.helpers import (
+	come_back,
+	make_settings,
+	pay_on_page,
+	sandbox,
+	web_server,
+)
 
 test_ignore = ["Company", "Customer", "Payment Request", "Payment Entry", "Stancer Settings", "Currency"]
 
@@ -119,7 +125,7 @@ class TestWebhooks(CheckoutCase):
 		self.assertTrue(paid_events, kept)
 		self.assertEqual(len({k.name for k in kept}), len(kept))
 		# The customer comes back while the worker runs the job.
-		answer = requests.get(on_server(back), allow_redirects=False, timeout=60)
+		answer = come_back(back)
 		for delivery in kept:
 			webhooks.process(docname=delivery.name)
 		frappe.db.commit()

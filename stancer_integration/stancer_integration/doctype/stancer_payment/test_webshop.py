@@ -23,6 +23,7 @@ from stancer_integration.stancer_integration.doctype.stancer_payment.test_stance
 )
 from stancer_integration.tests.helpers import (
 	COMPANY,
+	come_back,
 	make_company,
 	make_customer,
 	make_item,
@@ -183,7 +184,7 @@ class ShopCase(CheckoutCase):
 		self.assertEqual(opened.status_code, 302, page_state(opened))
 		back = pay_on_page(opened.headers["Location"], card)
 		self.assertTrue(back and "/stancer_return?ref=" in back, back)
-		answer = session.get(on_server(back), allow_redirects=False, timeout=120)
+		answer = come_back(back, session=session)
 		frappe.db.commit()
 		return back, answer
 
@@ -253,7 +254,7 @@ class TestShop(ShopCase):
 
 		# The return page hit again (a reload, the back button): nothing more is booked.
 		versions = frappe.db.count("Version", {"ref_doctype": "Stancer Payment", "docname": record.name})
-		again = shopper.get(on_server(back), allow_redirects=False, timeout=120)
+		again = come_back(back, session=shopper)
 		frappe.db.commit()
 		self.assertEqual(again.status_code, 302, page_state(again))
 		self.assertIn("/stancer_paid?", again.headers["Location"])

@@ -17,8 +17,8 @@ from stancer_integration.permissions import as_administrator
 from stancer_integration.settlement import (
 	RECORD,
 	fetch_for_recording,
+	first_seen,
 	settle,
-	update_record,
 	with_lock_retries,
 )
 from stancer_integration.site_references import attempt_unique_id
@@ -115,12 +115,19 @@ def _pay(pr, settings, client, token, lang):
 
 	attempts = frappe.db.sql(
 		"""select name, creation, stancer_id, outcome, amount_minor, currency, stancer_settings,
-			public_key
+			public_key, payment_entry, needs_attention
 		from `tabStancer Payment` where payment_request = %s order by creation desc""",
 		pr.name,
 		as_dict=True,
 	)
 	for attempt in attempts:
+		if paid_unbooked(attempt, settings):
+			# Paid and never booked (left so by an earlier version of the app): booked now,
+			# never charged again.
+			result = settle(attempt.name, fetch_for_recording(client, attempt.stancer_id), pr.name)
+			if result.outcome in ("Paid", "Authorized"):
+				return paid_checkout(pr.name, result)
+			return AGAIN
 		if (
 			attempt.outcome in STANDING
 			and attempt.stancer_id
@@ -182,7 +189,7 @@ def _pay(pr, settings, client, token, lang):
 		)
 
 	record = attempt_record(pr, settings, unique_id, amount_minor, customer, stancer_customer, token)
-	update_record(record, payment)
+	first_seen(record, payment)
 	# The record is the app's own log and every value on it was just read or computed here:
 	# written directly, without the document hooks a user-made document needs (hot path).
 	record.set_user_and_timestamp()
@@ -198,6 +205,17 @@ def _pay(pr, settings, client, token, lang):
 			"error", pr.name, message=_("The previous attempt was not completed. Please try again.")
 		)
 	return Checkout("redirect", pr.name, location=page_url(client, payment, page_lang))
+
+
+def paid_unbooked(attempt, settings):
+	return (
+		attempt.outcome == "Paid"
+		and not attempt.payment_entry
+		and not attempt.needs_attention
+		and attempt.stancer_id
+		and attempt.stancer_settings == settings.name
+		and attempt.public_key == settings.public_key
+	)
 
 
 def attempt_record(pr, settings, unique_id, amount_minor, customer, stancer_customer=None, token=None):

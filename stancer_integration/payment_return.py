@@ -18,12 +18,12 @@ from stancer_integration.settlement import (
 	Settlement,
 	Unreadable,
 	fetch_record,
+	first_seen,
 	flag_unreadable,
 	in_fresh_transaction,
 	read_refunds,
 	settle,
 	sync_record,
-	update_record,
 	will_book,
 	with_lock_retries,
 )
@@ -104,7 +104,7 @@ def recover_attempt(payment_request, unique_id):
 		record = attempt_record(
 			pr, settings, unique_id, payment["amount"], payment_request_info.customer_of(pr)
 		)
-		update_record(record, payment)
+		first_seen(record, payment)
 		record.set_user_and_timestamp()
 		record.db_insert()
 		return unique_id

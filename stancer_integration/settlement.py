@@ -388,6 +388,15 @@ def update_record(record, payment):
 		record.card_last4 = card.get("last4") or record.card_last4
 
 
+def first_seen(record, payment):
+	"""A new record of a payment Stancer already holds (an adopted or recovered attempt): its
+	ids, status and card, its outcome left Pending for `settle`, which books a paid one in the
+	same transaction. A record is never committed paid and unbooked: one whose recording stops
+	half way stays open, and the reconciliation reads it again."""
+	update_record(record, payment)
+	record.outcome = outcome_label(Outcome.PENDING)
+
+
 def flag(record, reason, error=None):
 	record.needs_attention = 1
 	record.attention_reason = reason

@@ -7,13 +7,21 @@ uninstall. Through the real web server where a customer is involved; these tests
 
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from urllib.parse import parse_qsl, urlsplit
 
 import frappe
 import requests
 from frappe.installer import update_site_config
-from frappe.utils import add_days, nowdate
+from frappe.utils import add_days, add_to_date, now_datetime, nowdate
 
-from stancer_integration import checkout, customers, install, payment_request_info, settlement
+from stancer_integration import (
+	checkout,
+	customers,
+	install,
+	payment_request_info,
+	reconciliation,
+	settlement,
+)
 from stancer_integration.site_references import customer_external_id
 from stancer_integration.stancer import references
 from stancer_integration.stancer.validation import stable_reference
@@ -34,6 +42,7 @@ from stancer_integration.tests.helpers import (
 	make_payment_request,
 	make_sales_order,
 	make_settings,
+	make_user,
 	on_server,
 	pay_on_page,
 	sandbox,
@@ -43,6 +52,7 @@ from stancer_integration.tests.helpers import (
 
 test_ignore = ["Company", "Customer", "Payment Request", "Payment Entry", "Stancer Settings", "Currency"]
 DISPUTED_LATER = "4000000000000259"
+LOGGED_IN_PASSWORD = "Trust-Stancer-Pass-7!"
 
 
 def stancer_payments(settings, pr):
@@ -70,6 +80,34 @@ def closed_period(document_type):
 	finally:
 		frappe.delete_doc("Accounting Period", period.name, ignore_permissions=True, force=True)
 		frappe.db.commit()
+
+
+def answered_as_a_guest(back):
+	"""The return address answered in this process as a guest's request is (Frappe's request,
+	with its after-answer work), that work kept and not run, as when the worker dies right after
+	answering: (the answer, the work)."""
+	from frappe.utils import CallbackManager
+	from werkzeug.test import EnvironBuilder
+	from werkzeug.wrappers import Request
+
+	from stancer_integration.templates.pages import stancer_return
+
+	parts = urlsplit(back)
+	request = Request(
+		EnvironBuilder(
+			path=parts.path, query_string=parts.query, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+		).get_environ()
+	)
+	request.after_response = CallbackManager()
+	frappe.local.request = request
+	frappe.set_user("Guest")  # before the query: set_user empties form_dict
+	frappe.local.form_dict = frappe._dict(parse_qsl(parts.query))
+	try:
+		return stancer_return.answer(), request.after_response
+	finally:
+		frappe.set_user("Administrator")
+		del frappe.local.request
+		frappe.local.form_dict = frappe._dict()
 
 
 def book_transfer(pr, amount):
@@ -228,8 +266,14 @@ class TestTrust(CheckoutCase):
 		back = pay_on_page(opened.headers["Location"], card)
 		return pr, records_for(pr.name)[-1], back
 
-	def assertFlaggedNotBooked(self, pr, back, words):
+	def assertFlaggedNotBooked(self, pr, back, words, told_paid_first=False):
+		"""With `told_paid_first`, what only the booking reads (the refunds) flags it: the guest
+		was told "paid" (they did pay), and is told "received" from then on."""
 		answer = self.get(back)
+		if told_paid_first:
+			self.assertEqual(answer.status_code, 302, page_state(answer))
+			self.assertIn("/stancer_paid?", answer.headers["Location"])
+			answer = self.get(back)
 		self.assertEqual(answer.status_code, 200, page_state(answer))
 		self.assertEqual(page_state(answer)[0], "received")
 		record = records_for(pr.name)[-1]
@@ -243,13 +287,14 @@ class TestTrust(CheckoutCase):
 		pr, record, back = self._paid_not_returned()
 		with self.settings.get_client() as client:
 			client.refunds.create(payment=record.stancer_id)
-		self.assertEqual(self.assertFlaggedNotBooked(pr, back, "refunded").outcome, "Refunded")
+		record = self.assertFlaggedNotBooked(pr, back, "refunded", told_paid_first=True)
+		self.assertEqual(record.outcome, "Refunded")
 
 	def test_partly_refunded_before_first_seen(self):
 		pr, record, back = self._paid_not_returned()
 		with self.settings.get_client() as client:
 			client.refunds.create(payment=record.stancer_id, amount=500)
-		self.assertFlaggedNotBooked(pr, back, "partly refunded")
+		self.assertFlaggedNotBooked(pr, back, "partly refunded", told_paid_first=True)
 
 	def test_disputed_before_first_seen(self):
 		pr, _record, back = self._paid_not_returned(card=DISPUTED_LATER)
@@ -555,6 +600,100 @@ class TestTrust(CheckoutCase):
 			)
 			frappe.db.commit()
 		self.assertEqual(entries_for(pr.name), [])
+
+	# -- told "paid" before the booking ----------------------------------------------------
+
+	def reconcile_later(self, record_name):
+		"""The reconciliation's run once the record is older than its minimum age."""
+		frappe.db.set_value(
+			"Stancer Payment",
+			record_name,
+			"creation",
+			add_to_date(now_datetime(), minutes=-6),
+			update_modified=False,
+		)
+		frappe.db.commit()
+		reconciliation.reconcile(frappe.get_doc("Stancer Settings", self.settings.name))
+		frappe.db.commit()
+
+	def test_a_worker_stopped_after_answering_loses_nothing_and_books_once(self):
+		"""A guest is told "paid" and the worker dies before booking: the record is still open,
+		the reconciliation books it once, and the booking run late after all books nothing."""
+		pr = self.new_request(rate=36)
+		opened = self.open(pr)
+		back = pay_on_page(opened.headers["Location"], SUCCESS)
+		answer, after_answer = answered_as_a_guest(back)
+		self.assertEqual(answer.state, "paid")
+		self.assertIn("/stancer_paid?", answer.location)
+		frappe.db.commit()
+		record = records_for(pr.name)[-1]
+		self.assertEqual((record.outcome, record.payment_entry, record.needs_attention), ("Pending", None, 0))
+		self.reconcile_later(record.name)
+		self.assertPaidOnce(pr)
+		after_answer.run()
+		frappe.db.commit()
+		self.assertPaidOnce(pr)
+		self.assertEqual(len(stancer_payments(self.settings, pr)), 1)
+
+	def test_a_recovered_attempt_whose_worker_stopped_is_booked_once(self):
+		"""Its record lost, the attempt is made again from Stancer when the guest comes back,
+		left open (not paid and unbooked) until the booking: the worker dying after answering
+		leaves it to the reconciliation, and the link opened meanwhile charges nothing again."""
+		pr = self.new_request(rate=41)
+		opened = self.open(pr)
+		lost = records_for(pr.name)[0]
+		frappe.db.delete("Stancer Payment", {"name": lost.name})  # as if its transaction rolled back
+		frappe.db.commit()
+		back = pay_on_page(opened.headers["Location"], SUCCESS)
+		answer, _never_run = answered_as_a_guest(back)
+		self.assertEqual(answer.state, "paid")
+		frappe.db.commit()
+		record = records_for(pr.name)[-1]
+		self.assertEqual((record.name, record.outcome, record.payment_entry), (lost.name, "Pending", None))
+		self.reconcile_later(record.name)
+		self.assertPaidOnce(pr)
+		again = self.open(pr)
+		self.assertIn("/stancer_paid?", again.headers["Location"])
+		self.assertEqual(len(stancer_payments(self.settings, pr)), 1)
+
+	def test_a_paid_record_left_unbooked_is_booked_by_the_link_or_the_reconciliation(self):
+		"""Recorded paid, then its booking stopped: what an earlier version of the app could
+		leave. The link books it (never charging again), and so does the reconciliation."""
+		for booked_by in ("link", "reconciliation"):
+			pr = self.new_request(rate=42)
+			opened = self.open(pr)
+			pay_on_page(opened.headers["Location"], SUCCESS)
+			record = records_for(pr.name)[-1]
+			frappe.db.set_value("Stancer Payment", record.name, "outcome", "Paid", update_modified=False)
+			frappe.db.commit()
+			if booked_by == "link":
+				again = self.open(pr)
+				self.assertEqual(again.status_code, 302, page_state(again))
+				self.assertIn("/stancer_paid?", again.headers["Location"])
+			else:
+				self.reconcile_later(record.name)
+			self.assertPaidOnce(pr)
+			self.assertEqual(len(stancer_payments(self.settings, pr)), 1, booked_by)
+
+	def test_a_logged_in_payer_is_answered_once_booked(self):
+		"""A shop sends a logged-in payer on to its order page, which must show it paid."""
+		pr = self.new_request(rate=37)
+		opened = self.open(pr)
+		back = pay_on_page(opened.headers["Location"], SUCCESS)
+		user = make_user("stancer.logged.payer@example.org", ["Customer"])
+		frappe.get_doc("User", user).update({"new_password": LOGGED_IN_PASSWORD}).save(
+			ignore_permissions=True
+		)
+		frappe.db.commit()
+		browser = requests.Session()
+		logged_in = browser.post(
+			on_server("/api/method/login"), data={"usr": user, "pwd": LOGGED_IN_PASSWORD}, timeout=60
+		)
+		self.assertEqual(logged_in.status_code, 200, logged_in.text[:300])
+		answer = browser.get(on_server(back), allow_redirects=False, timeout=120)
+		self.assertEqual(answer.status_code, 302, page_state(answer))
+		frappe.db.commit()  # no wait: booked before the answer
+		self.assertPaidOnce(pr)
 
 	# -- found by review: a hook's after-commit work, the refunds list, customers, webshop ------
 

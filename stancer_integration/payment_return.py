@@ -194,20 +194,34 @@ def book_after_answer(record_name, payment_request, settings):
 	from Stancer with what refunds gave back. `settle` decides again under the lock; a booking
 	ERPNext refuses flags the record for the accountants, and one that cannot finish here
 	(Stancer or the database busy, the worker stopped) is booked by the webhook or the
-	reconciliation, which find the record still open."""
+	reconciliation, which find the record still open. Nothing raised here may escape: Frappe
+	would skip ending the request."""
 	try:
 		sync_record(record_name, settings=settings)
 	except Exception:
+		log_unbooked(record_name)
+	finally:
+		try:
+			key = booking_key(payment_request)
+			if (frappe.cache.get(key) or b"").decode() == record_name:
+				frappe.cache.delete(key)
+		except Exception:
+			# The claim expires by itself.
+			frappe.logger("stancer_integration").warning(f"{record_name}: booking claim not released")
+
+
+def log_unbooked(record_name):
+	try:
 		frappe.db.rollback()
 		frappe.log_error(
 			title="Stancer return",
 			message=f"{record_name}: booking after the answer: {frappe.get_traceback(with_context=False)[-2000:]}",
 		)
 		frappe.db.commit()
-	finally:
-		key = booking_key(payment_request)
-		if (frappe.cache.get(key) or b"").decode() == record_name:
-			frappe.cache.delete(key)
+	except Exception:
+		frappe.logger("stancer_integration").error(
+			f"{record_name}: booking after the answer failed, and so did its Error Log", exc_info=True
+		)
 
 
 def handle_return(ref, payment_request=None, record=None):

@@ -19,6 +19,7 @@ from stancer_integration import (
 	customers,
 	install,
 	payment_request_info,
+	payment_return,
 	reconciliation,
 	settlement,
 )
@@ -634,6 +635,32 @@ class TestTrust(CheckoutCase):
 		frappe.db.commit()
 		self.assertPaidOnce(pr)
 		self.assertEqual(len(stancer_payments(self.settings, pr)), 1)
+
+	def test_a_booking_after_the_answer_that_fails_is_logged_without_secrets_and_left_open(self):
+		"""Stancer unreachable for the booking's read: nothing escapes into Frappe's end of the
+		request, the Error Log names no key, the claim is let go, and the next visit books it."""
+		pr = self.new_request(rate=38)
+		opened = self.open(pr)
+		back = pay_on_page(opened.headers["Location"], SUCCESS)
+		answer, after_answer = answered_as_a_guest(back)
+		self.assertEqual(answer.state, "paid")
+		logged_before = frappe.db.count("Error Log", {"method": "Stancer return"})
+		sandbox_admin("faults", account=self.settings.flags.sandbox_account, fail_next=50, only_method="GET")
+		try:
+			after_answer.run()
+		finally:
+			requests.delete(f"{sandbox().url}/_sandbox/faults", timeout=10)
+		frappe.db.commit()
+		logs = frappe.get_all(
+			"Error Log", filters={"method": "Stancer return"}, fields=["error"], order_by="creation desc"
+		)
+		self.assertEqual(len(logs), logged_before + 1)
+		self.assertIn("booking after the answer", logs[0].error)
+		self.assertNotIn(self.settings.get_password("secret_key"), logs[0].error)
+		self.assertEqual(records_for(pr.name)[-1].outcome, "Pending")
+		self.assertIsNone(frappe.cache.get(payment_return.booking_key(pr.name)))
+		self.assertEqual(self.get(back).status_code, 302)
+		self.assertPaidOnce(pr)
 
 	def test_a_recovered_attempt_whose_worker_stopped_is_booked_once(self):
 		"""Its record lost, the attempt is made again from Stancer when the guest comes back,

@@ -115,19 +115,12 @@ def _pay(pr, settings, client, token, lang):
 
 	attempts = frappe.db.sql(
 		"""select name, creation, stancer_id, outcome, amount_minor, currency, stancer_settings,
-			public_key, payment_entry, needs_attention
+			public_key
 		from `tabStancer Payment` where payment_request = %s order by creation desc""",
 		pr.name,
 		as_dict=True,
 	)
 	for attempt in attempts:
-		if paid_unbooked(attempt, settings):
-			# Paid and never booked (left so by an earlier version of the app): booked now,
-			# never charged again.
-			result = settle(attempt.name, fetch_for_recording(client, attempt.stancer_id), pr.name)
-			if result.outcome in ("Paid", "Authorized"):
-				return paid_checkout(pr.name, result)
-			return AGAIN
 		if (
 			attempt.outcome in STANDING
 			and attempt.stancer_id
@@ -205,17 +198,6 @@ def _pay(pr, settings, client, token, lang):
 			"error", pr.name, message=_("The previous attempt was not completed. Please try again.")
 		)
 	return Checkout("redirect", pr.name, location=page_url(client, payment, page_lang))
-
-
-def paid_unbooked(attempt, settings):
-	return (
-		attempt.outcome == "Paid"
-		and not attempt.payment_entry
-		and not attempt.needs_attention
-		and attempt.stancer_id
-		and attempt.stancer_settings == settings.name
-		and attempt.public_key == settings.public_key
-	)
 
 
 def attempt_record(pr, settings, unique_id, amount_minor, customer, stancer_customer=None, token=None):

@@ -144,7 +144,8 @@ def settled(record_name, record):
 def record_now_or_after_answer(record, settings):
 	"""Record what Stancer says of the attempt (`record`: its values), or — for a guest whose
 	paid payment nothing known stops from being booked — answer first and book once the answer
-	is sent: ERPNext's Payment Entry is most of a return's time. A logged-in payer waits for the
+	is sent: ERPNext's Payment Entry is most of a return's time. Only where the reconciliation
+	runs, which books it should the booking stop half way. A logged-in payer waits for the
 	booking: a shop sends them on to its order page, which must show it paid."""
 	pr = record.payment_request
 	with settings.get_client() as client:
@@ -157,7 +158,12 @@ def record_now_or_after_answer(record, settings):
 			return flag_unreadable(record.name, unreadable.record, unreadable.reason)
 		if will_book(record, payment):
 			after_answer = getattr(getattr(frappe.local, "request", None), "after_response", None)
-			if after_answer is not None and visitor() == "Guest" and claim_booking(pr, record.name):
+			if (
+				after_answer is not None
+				and visitor() == "Guest"
+				and settings.reconciled_on_schedule
+				and claim_booking(pr, record.name)
+			):
 				after_answer.add(partial(book_after_answer, record.name, pr, settings))
 				return Settlement(record.name, pr, "Paid")
 			# Another attempt of the request, paid too (two tabs), is being booked after its

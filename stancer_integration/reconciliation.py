@@ -146,8 +146,7 @@ def open_records(settings, now, min_age, limit):
 			filters={
 				"stancer_settings": settings.name,
 				"public_key": settings.public_key,
-				# Paid and unbooked too: left so by an earlier version of the app.
-				"outcome": ("in", (*OPEN, "Paid")),
+				"outcome": ("in", OPEN),
 				"needs_attention": 0,
 				"payment_entry": ("is", "not set"),
 				"creation": ("between", [now - MAX_AGE, now - min_age]),

@@ -238,9 +238,14 @@ def _charge(name, unique_id):
 		return "paid", None
 	if frappe.db.exists(
 		RECORD,
-		{"payment_request": name, "outcome": ("in", ("Pending", "Authorized")), "name": ("!=", unique_id)},
+		{
+			"payment_request": name,
+			"outcome": ("not in", ("Failed", "Expired", "Canceled")),
+			"name": ("!=", unique_id),
+		},
 	):
-		# The customer has the request's link open (it was e-mailed): never charge meanwhile.
+		# The customer has the request's link open (it was e-mailed), or paid it and the
+		# accountants have the payment to book (ERPNext refused it): never charged meanwhile.
 		frappe.db.commit()
 		return "customer paying", None
 	customer = payment_request_info.customer_of(pr)

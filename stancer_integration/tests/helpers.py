@@ -96,6 +96,22 @@ def make_user(email, roles):
 	return email
 
 
+def scheduler_on_for(case):
+	"""Frappe's test runner turns the site's scheduler setting off (a running scheduler then does
+	no work meanwhile); a merchant's site has it on, and the return page counts on it: a guest is
+	answered before the booking only where the reconciliation runs. On for the class `case`, as
+	the site had it after. No scheduler process runs during these tests."""
+	was = frappe.db.get_single_value("System Settings", "enable_scheduler", cache=False)
+	frappe.db.set_single_value("System Settings", "enable_scheduler", 1)
+	frappe.db.commit()
+
+	def back():
+		frappe.db.set_single_value("System Settings", "enable_scheduler", was)
+		frappe.db.commit()
+
+	case.addClassCleanup(back)
+
+
 # -- a real web server for end-to-end tests ----------------------------------------------------
 
 _server = None

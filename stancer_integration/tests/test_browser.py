@@ -42,6 +42,7 @@ from stancer_integration.tests.helpers import (
 	make_sales_order,
 	make_settings,
 	make_user,
+	scheduler_on_for,
 	web_server,
 )
 
@@ -193,6 +194,7 @@ class TestBrowser(FrappeTestCase):
 		if why:
 			raise unittest.SkipTest(why)
 		super().setUpClass()
+		scheduler_on_for(cls)
 		make_company()
 		cls.settings = make_settings("Browser Checkout", payment_page_language="")
 		update_site_config("stancer_rate_limit", 100000)

@@ -31,6 +31,7 @@ from stancer_integration.tests.helpers import (
 	make_settings,
 	pay_on_page,
 	sandbox,
+	scheduler_on_for,
 	wait_for_recording,
 )
 
@@ -64,6 +65,11 @@ def bench_execute(site, method, **kwargs):
 
 
 class TestManyCustomers(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		scheduler_on_for(cls)
+
 	def test_twelve_customers_on_two_sites_at_once(self):
 		second = frappe.conf.get("stancer_second_site")
 		if not second:

@@ -29,6 +29,7 @@ from stancer_integration.stancer_integration.doctype.stancer_payment.test_stance
 	records_for,
 	reset_rate_limits,
 )
+from stancer_integration.stancer_integration.doctype.stancer_payment.test_trust import closed_period
 from stancer_integration.tests.helpers import (
 	COMPANY,
 	make_company,
@@ -37,6 +38,7 @@ from stancer_integration.tests.helpers import (
 	make_settings,
 	make_user,
 	sandbox,
+	scheduler_on_for,
 	web_server,
 )
 
@@ -83,6 +85,7 @@ class TestRenewals(CheckoutCase):
 	def setUpClass(cls):
 		# Not CheckoutCase's set-up: it re-keys the "E2E" settings other modules use.
 		super(CheckoutCase, cls).setUpClass()
+		scheduler_on_for(cls)
 		make_company()
 		cls.settings = make_settings("Renewal")
 		cls.account = cls.settings.payment_gateway_account
@@ -445,6 +448,23 @@ class TestRenewals(CheckoutCase):
 		flagged = frappe.get_doc("Stancer Payment", record.name)
 		self.assertTrue(flagged.needs_attention)
 		self.assertIn(pr2.name, flagged.attention_reason)
+
+	def test_a_paid_link_whose_entry_erpnext_refused_is_not_charged_again(self):
+		"""The first invoice's link paid, ERPNext refusing its entry: flagged for the accountants,
+		the card kept. The invoice's charge run again (the hourly sweep finds it unpaid) charges
+		nothing: the accountants have the payment to book."""
+		customer = self.customer("Renewal Buyer Refused Entry")
+		sub = self.subscription(customer)
+		first = self.invoice(sub)
+		pr = self.renew(first)  # no card yet: the link is e-mailed
+		with closed_period("Payment Entry"):
+			self.pay(pr)
+		[record] = records_for(pr.name)
+		self.assertTrue(record.needs_attention, record)
+		self.assertTrue(self.default(customer))  # kept for the next renewals
+		self.renew(first)
+		self.assertEqual(self.charges_of(first), [])
+		self.assertEqual(len(records_for(pr.name)), 1)
 
 	def test_renewal_waits_while_the_customer_pays_the_emailed_link(self):
 		customer = self.customer("Renewal Buyer Paying")

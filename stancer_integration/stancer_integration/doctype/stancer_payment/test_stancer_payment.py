@@ -28,6 +28,7 @@ from stancer_integration.tests.helpers import (
 	on_server,
 	pay_on_page,
 	sandbox,
+	scheduler_on_for,
 	wait_for_recording,
 	web_server,
 )
@@ -76,6 +77,7 @@ class CheckoutCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		scheduler_on_for(cls)
 		make_company()
 		cls.settings = make_settings("E2E")
 		# These tests open far more links from one IP than a customer would.

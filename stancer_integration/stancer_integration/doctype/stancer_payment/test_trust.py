@@ -683,24 +683,51 @@ class TestTrust(CheckoutCase):
 		self.assertIn("/stancer_paid?", again.headers["Location"])
 		self.assertEqual(len(stancer_payments(self.settings, pr)), 1)
 
-	def test_a_paid_record_left_unbooked_is_booked_by_the_link_or_the_reconciliation(self):
-		"""Recorded paid, then its booking stopped: what an earlier version of the app could
-		leave. The link books it (never charging again), and so does the reconciliation."""
-		for booked_by in ("link", "reconciliation"):
-			pr = self.new_request(rate=42)
+	def test_upgrade_books_or_flags_paid_records_an_earlier_version_left_unbooked(self):
+		"""An earlier version committed an adopted or recovered attempt's outcome before booking
+		it: one left so (its booking stopped) is booked at migrate, or flagged when it cannot be
+		(keys changed since), never left paid and unseen."""
+		from stancer_integration.patches.v0_1 import book_paid_unbooked_records
+
+		left = []
+		for rate in (43, 44):
+			pr = self.new_request(rate=rate)
 			opened = self.open(pr)
 			pay_on_page(opened.headers["Location"], SUCCESS)
 			record = records_for(pr.name)[-1]
 			frappe.db.set_value("Stancer Payment", record.name, "outcome", "Paid", update_modified=False)
-			frappe.db.commit()
-			if booked_by == "link":
-				again = self.open(pr)
-				self.assertEqual(again.status_code, 302, page_state(again))
-				self.assertIn("/stancer_paid?", again.headers["Location"])
-			else:
-				self.reconcile_later(record.name)
-			self.assertPaidOnce(pr)
-			self.assertEqual(len(stancer_payments(self.settings, pr)), 1, booked_by)
+			left.append((pr, record))
+		unreadable = left[1][1].name
+		frappe.db.set_value("Stancer Payment", unreadable, "public_key", "pk_test_an_old_account")
+		frappe.db.commit()
+		book_paid_unbooked_records.execute()
+		frappe.db.commit()
+		self.assertPaidOnce(left[0][0])
+		flagged = frappe.get_doc("Stancer Payment", unreadable)
+		self.assertTrue(flagged.needs_attention)
+		self.assertIn("earlier version", flagged.attention_reason)
+		self.assertEqual(entries_for(left[1][0].name), [])
+		self.assertFalse(
+			frappe.db.exists(
+				"Stancer Payment",
+				{"outcome": "Paid", "payment_entry": ("is", "not set"), "needs_attention": 0},
+			)
+		)
+
+	def test_a_guest_is_answered_once_booked_where_the_reconciliation_does_not_run(self):
+		"""Nothing would book it should the booking after the answer stop: it comes first."""
+		settings = make_settings("E2E Never Reconciled", reconcile_every=0)
+		frappe.db.commit()
+		pr = self.new_request(rate=39, settings=settings)
+		opened = self.open(pr)
+		back = pay_on_page(opened.headers["Location"], SUCCESS)
+		answer, after_answer = answered_as_a_guest(back)
+		self.assertEqual(answer.state, "paid")
+		frappe.db.commit()
+		self.assertPaidOnce(pr)
+		after_answer.run()  # nothing was left for after the answer
+		frappe.db.commit()
+		self.assertPaidOnce(pr)
 
 	def test_a_logged_in_payer_is_answered_once_booked(self):
 		"""A shop sends a logged-in payer on to its order page, which must show it paid."""

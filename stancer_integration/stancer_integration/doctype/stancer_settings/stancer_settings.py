@@ -167,6 +167,20 @@ class StancerSettings(Document):
 	def uses_payment_intents(self):
 		return self.checkout_flow == "Payment intent"
 
+	@property
+	def reconciled_on_schedule(self):
+		"""Whether the scheduled reconciliation reads this account's open payments again: what
+		books a payment whose recording stopped half way (the return page counts on it)."""
+		conf = frappe.local.conf
+		if (
+			not self.reconcile_every
+			or conf.maintenance_mode
+			or conf.pause_scheduler
+			or conf.disable_scheduler
+		):
+			return False
+		return bool(frappe.utils.cint(frappe.get_system_settings("enable_scheduler")))
+
 	def get_client(self, secret_key=None, budget=CLIENT_BUDGET):
 		"""A client for this account only: one site's keys never serve another's call.
 

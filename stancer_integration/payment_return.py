@@ -3,13 +3,10 @@ the attempt — even one whose record was lost —, ask Stancer (never the query
 it, and say what happened.
 """
 
-import time
-from functools import partial
-
 import frappe
 from frappe import _
 
-from stancer_integration import payment_links, payment_request_info
+from stancer_integration import after_answer, payment_links, payment_request_info
 from stancer_integration.checkout import Checkout, attempt_record, max_attempts
 from stancer_integration.error_messages import error_message
 from stancer_integration.permissions import as_administrator, visitor
@@ -23,7 +20,6 @@ from stancer_integration.settlement import (
 	in_fresh_transaction,
 	read_refunds,
 	settle,
-	sync_record,
 	will_book,
 	with_lock_retries,
 )
@@ -157,77 +153,17 @@ def record_now_or_after_answer(record, settings):
 		except Unreadable as unreadable:
 			return flag_unreadable(record.name, unreadable.record, unreadable.reason)
 		if will_book(record, payment):
-			after_answer = getattr(getattr(frappe.local, "request", None), "after_response", None)
 			if (
-				after_answer is not None
-				and visitor() == "Guest"
+				visitor() == "Guest"
 				and settings.reconciled_on_schedule
-				and claim_booking(pr, record.name)
+				and after_answer.book_later(record.name, pr, settings)
 			):
-				after_answer.add(partial(book_after_answer, record.name, pr, settings))
 				return Settlement(record.name, pr, "Paid")
 			# Another attempt of the request, paid too (two tabs), is being booked after its
 			# answer: this one waits for it, to be told, as before, that the team will call.
-			wait_for_booking(pr)
+			after_answer.wait_for_other(pr)
 		payment = read_refunds(client, payment)
 	return settle(record.name, payment, pr)
-
-
-BOOKING_CLAIM_SECONDS = 60
-
-
-def booking_key(payment_request):
-	return frappe.cache.make_key(f"stancer-booking|{payment_request}")
-
-
-def claim_booking(payment_request, record_name):
-	"""One attempt of a request at a time is booked after its answer (Redis' SET NX); the
-	same attempt again (a reload) may be."""
-	key = booking_key(payment_request)
-	if frappe.cache.set(key, record_name, nx=True, ex=BOOKING_CLAIM_SECONDS):
-		return True
-	return (frappe.cache.get(key) or b"").decode() == record_name
-
-
-def wait_for_booking(payment_request, timeout=10):
-	deadline = time.monotonic() + timeout
-	while frappe.cache.get(booking_key(payment_request)) and time.monotonic() < deadline:
-		time.sleep(0.02)
-
-
-def book_after_answer(record_name, payment_request, settings):
-	"""Book a payment the customer was told is accepted (it is: Stancer took it), read again
-	from Stancer with what refunds gave back. `settle` decides again under the lock; a booking
-	ERPNext refuses flags the record for the accountants, and one that cannot finish here
-	(Stancer or the database busy, the worker stopped) is booked by the webhook or the
-	reconciliation, which find the record still open. Nothing raised here may escape: Frappe
-	would skip ending the request."""
-	try:
-		sync_record(record_name, settings=settings)
-	except Exception:
-		log_unbooked(record_name)
-	finally:
-		try:
-			key = booking_key(payment_request)
-			if (frappe.cache.get(key) or b"").decode() == record_name:
-				frappe.cache.delete(key)
-		except Exception:
-			# The claim expires by itself.
-			frappe.logger("stancer_integration").warning(f"{record_name}: booking claim not released")
-
-
-def log_unbooked(record_name):
-	try:
-		frappe.db.rollback()
-		frappe.log_error(
-			title="Stancer return",
-			message=f"{record_name}: booking after the answer: {frappe.get_traceback(with_context=False)[-2000:]}",
-		)
-		frappe.db.commit()
-	except Exception:
-		frappe.logger("stancer_integration").error(
-			f"{record_name}: booking after the answer failed, and so did its Error Log", exc_info=True
-		)
 
 
 def handle_return(ref, payment_request=None, record=None):

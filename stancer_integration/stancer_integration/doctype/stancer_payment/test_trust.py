@@ -19,7 +19,6 @@ from stancer_integration import (
 	customers,
 	install,
 	payment_request_info,
-	payment_return,
 	reconciliation,
 	settlement,
 )
@@ -658,7 +657,7 @@ class TestTrust(CheckoutCase):
 		self.assertIn("booking after the answer", logs[0].error)
 		self.assertNotIn(self.settings.get_password("secret_key"), logs[0].error)
 		self.assertEqual(records_for(pr.name)[-1].outcome, "Pending")
-		self.assertIsNone(frappe.cache.get(payment_return.booking_key(pr.name)))
+		self.assertIsNone(frappe.cache.get(after_answer.claim_key(pr.name)))
 		self.assertEqual(self.get(back).status_code, 302)
 		self.assertPaidOnce(pr)
 

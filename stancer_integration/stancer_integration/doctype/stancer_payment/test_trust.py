@@ -15,6 +15,7 @@ from frappe.installer import update_site_config
 from frappe.utils import add_days, add_to_date, now_datetime, nowdate
 
 from stancer_integration import (
+	after_answer,
 	checkout,
 	customers,
 	install,
@@ -622,7 +623,7 @@ class TestTrust(CheckoutCase):
 		pr = self.new_request(rate=36)
 		opened = self.open(pr)
 		back = pay_on_page(opened.headers["Location"], SUCCESS)
-		answer, after_answer = answered_as_a_guest(back)
+		answer, later = answered_as_a_guest(back)
 		self.assertEqual(answer.state, "paid")
 		self.assertIn("/stancer_paid?", answer.location)
 		frappe.db.commit()
@@ -630,7 +631,7 @@ class TestTrust(CheckoutCase):
 		self.assertEqual((record.outcome, record.payment_entry, record.needs_attention), ("Pending", None, 0))
 		self.reconcile_later(record.name)
 		self.assertPaidOnce(pr)
-		after_answer.run()
+		later.run()
 		frappe.db.commit()
 		self.assertPaidOnce(pr)
 		self.assertEqual(len(stancer_payments(self.settings, pr)), 1)
@@ -641,12 +642,12 @@ class TestTrust(CheckoutCase):
 		pr = self.new_request(rate=38)
 		opened = self.open(pr)
 		back = pay_on_page(opened.headers["Location"], SUCCESS)
-		answer, after_answer = answered_as_a_guest(back)
+		answer, later = answered_as_a_guest(back)
 		self.assertEqual(answer.state, "paid")
 		logged_before = frappe.db.count("Error Log", {"method": "Stancer return"})
 		sandbox_admin("faults", account=self.settings.flags.sandbox_account, fail_next=50, only_method="GET")
 		try:
-			after_answer.run()
+			later.run()
 		finally:
 			requests.delete(f"{sandbox().url}/_sandbox/faults", timeout=10)
 		frappe.db.commit()
@@ -720,11 +721,11 @@ class TestTrust(CheckoutCase):
 		pr = self.new_request(rate=39, settings=settings)
 		opened = self.open(pr)
 		back = pay_on_page(opened.headers["Location"], SUCCESS)
-		answer, after_answer = answered_as_a_guest(back)
+		answer, later = answered_as_a_guest(back)
 		self.assertEqual(answer.state, "paid")
 		frappe.db.commit()
 		self.assertPaidOnce(pr)
-		after_answer.run()  # nothing was left for after the answer
+		later.run()  # nothing was left for after the answer
 		frappe.db.commit()
 		self.assertPaidOnce(pr)
 

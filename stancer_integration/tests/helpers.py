@@ -99,8 +99,8 @@ def make_user(email, roles):
 def scheduler_on_for(case):
 	"""Frappe's test runner turns the site's scheduler setting off (a running scheduler then does
 	no work meanwhile); a merchant's site has it on, and the return page counts on it: a guest is
-	answered before the booking only where the reconciliation runs. On for the class `case`, as
-	the site had it after. No scheduler process runs during these tests."""
+	answered before the booking only where the reconciliation runs. On for the class `case`, and
+	put back as it was after it. No scheduler process runs during these tests."""
 	was = frappe.db.get_single_value("System Settings", "enable_scheduler", cache=False)
 	frappe.db.set_single_value("System Settings", "enable_scheduler", 1)
 	frappe.db.commit()

@@ -636,6 +636,20 @@ class TestTrust(CheckoutCase):
 		self.assertPaidOnce(pr)
 		self.assertEqual(len(stancer_payments(self.settings, pr)), 1)
 
+	def test_the_link_opened_after_a_worker_stopped_books_it_and_charges_nothing_again(self):
+		"""Told "paid", the booking never ran: the link (a reminder, the back button) finds the
+		attempt paid at Stancer and books it, instead of sending the customer to pay again."""
+		pr = self.new_request(rate=35)
+		opened = self.open(pr)
+		back = pay_on_page(opened.headers["Location"], SUCCESS)
+		answer, _never_run = answered_as_a_guest(back)
+		self.assertEqual(answer.state, "paid")
+		again = self.open(pr)
+		self.assertEqual(again.status_code, 302, page_state(again))
+		self.assertIn("/stancer_paid?", again.headers["Location"])
+		self.assertPaidOnce(pr)
+		self.assertEqual(len(stancer_payments(self.settings, pr)), 1)
+
 	def test_a_booking_after_the_answer_that_fails_is_logged_without_secrets_and_left_open(self):
 		"""Stancer unreachable for the booking's read: nothing escapes into Frappe's end of the
 		request, the Error Log names no key, the claim is let go, and the next visit books it."""

@@ -113,7 +113,7 @@ def fetch_record(record_name, payment=None, settings=None, client=None, record=N
 	client = client or settings.get_client()
 	try:
 		payment = fetch_for_recording(
-			client, record.stancer_id, payment, booked=bool(record.payment_entry) or not refunds
+			client, record.stancer_id, payment, refunds=refunds and not record.payment_entry
 		)
 	except errors.NotFoundError:
 		raise Unreadable(
@@ -128,16 +128,16 @@ def fetch_record(record_name, payment=None, settings=None, client=None, record=N
 	return record, payment
 
 
-def fetch_for_recording(client, stancer_id, payment=None, booked=False):
+def fetch_for_recording(client, stancer_id, payment=None, refunds=True):
 	"""The payment as Stancer has it now (unless given), captured when it was created to be
 	captured at once. An authorization the merchant captures by hand is never captured by a
-	visit, whatever the settings say now. A paid payment not booked yet comes with what its
-	refunds gave back (`read_refunds`)."""
+	visit, whatever the settings say now. With `refunds` (a payment not booked yet), a paid one
+	comes with what its refunds gave back (`read_refunds`)."""
 	if payment is None:
 		payment = client.fetch(stancer_id, with_card=True)
 	if needs_capture(payment) and payment.get("capture") is True:
 		payment = capture(client, payment)
-	return payment if booked else read_refunds(client, payment)
+	return read_refunds(client, payment) if refunds else payment
 
 
 def read_refunds(client, payment):
@@ -297,9 +297,8 @@ def will_book(record, payment):
 		return False
 	if record.payment_entry or record.needs_attention or not_this_payment(record, payment):
 		return False
-	record = frappe._dict(record)
-	update_record(record, payment)
-	if record.outcome != "Paid" or unexpected_status_reason(record, payment):
+	record = frappe._dict(record, outcome="Paid")
+	if unexpected_status_reason(record, payment):
 		return False
 	pr = payment_request_info.read(record.payment_request)
 	return bool(pr) and not unbookable_reason(pr, record)

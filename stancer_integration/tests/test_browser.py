@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import tempfile
 import unittest
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import frappe
@@ -26,9 +25,9 @@ from frappe.utils import flt
 from stancer_integration import payment_links
 from stancer_integration.stancer_integration.doctype.stancer_payment.test_webshop import (
 	ITEM,
-	SHOP_SETTINGS,
 	make_shop_item,
 	make_shopper,
+	shop_selling_through,
 )
 from stancer_integration.stancer_integration.doctype.stancer_payment.test_webshop import (
 	PASSWORD as SHOP_PASSWORD,
@@ -234,7 +233,7 @@ class TestBrowser(FrappeTestCase):
 		cls.results = cls.drive(runs, [])
 		# Webshop Settings is one document for the site: set to this module's gateway only
 		# while the shopper's browser runs.
-		with cls.shop_on_stancer():
+		with shop_selling_through(cls.settings, make_price_list("EUR")):
 			shopped = cls.drive([], shop)
 		cls.results["steps"].update(shopped["steps"])
 		cls.results["errors"] += shopped["errors"]
@@ -252,37 +251,6 @@ class TestBrowser(FrappeTestCase):
 			route = frappe.db.get_value("Website Item", {"item_code": ITEM}, "route")
 			runs.append({"lang": lang, "user": user, "password": SHOP_PASSWORD, "item_route": route})
 		return runs
-
-	@classmethod
-	@contextmanager
-	def shop_on_stancer(cls):
-		"""Webshop Settings selling through this module's settings while the browser runs,
-		put back afterwards (as test_webshop does)."""
-		shop = frappe.get_single("Webshop Settings")
-		saved = {field: shop.get(field) for field in SHOP_SETTINGS}
-		shop.update(
-			{
-				"enabled": 1,
-				"company": COMPANY,
-				"price_list": make_price_list("EUR"),
-				"enable_checkout": 1,
-				"payment_gateway_account": cls.settings.payment_gateway_account,
-				"payment_success_url": "",
-				"allow_items_not_in_stock": 1,
-				"show_price": 1,
-				"default_customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
-			}
-		)
-		shop.save(ignore_permissions=True)
-		frappe.db.commit()
-		try:
-			yield
-		finally:
-			shop = frappe.get_single("Webshop Settings")
-			shop.update(saved)
-			shop.flags.ignore_mandatory = True
-			shop.save(ignore_permissions=True)
-			frappe.db.commit()
 
 	@classmethod
 	def new_request(cls, customer, rate, email):

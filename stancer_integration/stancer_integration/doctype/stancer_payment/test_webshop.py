@@ -6,6 +6,7 @@ Entry and a Sales Invoice and ERPNext re-points the entry to the invoice: the ap
 entry and books nothing else. These tests commit (the web server only sees committed data) and
 set Webshop Settings for their run, putting them back afterwards."""
 
+from contextlib import contextmanager
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
@@ -97,6 +98,37 @@ def make_shop_item(price_list):
 		).insert(ignore_permissions=True)
 
 
+@contextmanager
+def shop_selling_through(settings, price_list):
+	"""Webshop Settings (one document for the site) selling through `settings` at `price_list`,
+	put back as they were afterwards."""
+	shop = frappe.get_single("Webshop Settings")
+	saved = {field: shop.get(field) for field in SHOP_SETTINGS}
+	shop.update(
+		{
+			"enabled": 1,
+			"company": COMPANY,
+			"price_list": price_list,
+			"enable_checkout": 1,
+			"payment_gateway_account": settings.payment_gateway_account,
+			"payment_success_url": "",
+			"allow_items_not_in_stock": 1,
+			"show_price": 1,
+			"default_customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
+		}
+	)
+	shop.save(ignore_permissions=True)
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		shop = frappe.get_single("Webshop Settings")
+		shop.update(saved)
+		shop.flags.ignore_mandatory = True
+		shop.save(ignore_permissions=True)
+		frappe.db.commit()
+
+
 class ShopCase(CheckoutCase):
 	"""A shop selling through Stancer Settings "Shop Checkout", and two shoppers."""
 
@@ -111,34 +143,10 @@ class ShopCase(CheckoutCase):
 		make_shop_item(price_list)
 		make_shopper(BUYER, BUYER_USER)
 		make_shopper(OTHER, OTHER_USER)
-		shop = frappe.get_single("Webshop Settings")
-		cls.saved_shop = {field: shop.get(field) for field in SHOP_SETTINGS}
-		shop.update(
-			{
-				"enabled": 1,
-				"company": COMPANY,
-				"price_list": price_list,
-				"enable_checkout": 1,
-				"payment_gateway_account": cls.shop.payment_gateway_account,
-				"payment_success_url": "",
-				"allow_items_not_in_stock": 1,
-				"show_price": 1,
-				"default_customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
-			}
-		)
-		shop.save(ignore_permissions=True)
+		cls.enterClassContext(shop_selling_through(cls.shop, price_list))
 		update_site_config("stancer_rate_limit", 100000)
 		frappe.db.commit()
 		web_server()
-
-	@classmethod
-	def tearDownClass(cls):
-		shop = frappe.get_single("Webshop Settings")
-		shop.update(cls.saved_shop)
-		shop.flags.ignore_mandatory = True
-		shop.save(ignore_permissions=True)
-		frappe.db.commit()
-		super().tearDownClass()
 
 	def setUp(self):
 		reset_rate_limits()

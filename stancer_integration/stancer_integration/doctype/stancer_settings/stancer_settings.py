@@ -170,7 +170,9 @@ class StancerSettings(Document):
 	@property
 	def reconciled_on_schedule(self):
 		"""Whether the scheduled reconciliation reads this account's open payments again: what
-		books a payment whose recording stopped half way (the return page counts on it)."""
+		books a payment whose recording stopped half way (the return page counts on it). Frappe's
+		`is_scheduler_inactive` asks the same, but reads System Settings from the database; on a
+		customer's click, this reads them from the document cache."""
 		conf = frappe.local.conf
 		if (
 			not self.reconcile_every
